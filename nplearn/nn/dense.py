@@ -1,0 +1,165 @@
+"""The fully connected network of the DFA paper, Eq. (1)-(3), batch-first.
+
+Notation (DFA paper -> code -> shape), ``L`` = number of weight layers,
+``n_0`` inputs, ``n_L`` outputs:
+
+====================  ===============  ======================
+``x``                 ``h[0]``         ``(n, n_0)``
+``W_l``               ``W[l]``         ``(n_l, n_{l-1})``
+``b_l``               ``b[l]``         ``(n_l,)``
+``a_l = W_l h + b_l`` ``a[l]``         ``(n, n_l)``
+``h_l = f(a_l)``      ``h[l]``         ``(n, n_l)``
+``f'(a_l)``           ``df[l]``        ``(n, n_l)``
+``y_hat = f_y(a_y)``  ``h[L]``         ``(n, n_L)``
+====================  ===============  ======================
+
+Lists are indexed from 1 like the paper (``a[0]`` and ``df[0]`` are None).
+Parameters live in ``model.params`` under ``"W1", "b1", ..., "WL", "bL"``;
+``model.W[l]`` and ``model.b[l]`` are the same arrays.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import get_activation
+from .dropout import dropout_mask
+from .init import get_init
+from .losses import get_loss
+
+
+@dataclass
+class Forward:
+    """Everything one forward pass computed, indexed like the paper (see module doc).
+
+    With dropout, ``h[l]`` is the dropped-out rate the next layer sees and
+    ``df[l]`` already contains the scaled mask, so ``delta * df[l]`` is zero for
+    dropped units (the mask is in ``mask[l]``).
+    """
+
+    a: list
+    h: list
+    df: list
+    mask: list = field(default_factory=list)
+
+    @property
+    def y_hat(self):
+        return self.h[-1]
+
+
+class MLP:
+    """Multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths ``(n_0, n_1, ..., n_L)``, input first, classes last.
+    activation : str or Activation
+        Hidden non-linearity ``f``.
+    loss : str or OutputLoss
+        Output non-linearity and loss (``"logistic_bce"``, ``"softmax_ce"``, ``"mse"``).
+    init : str or callable
+        Weight initialiser name from :mod:`nplearn.nn.init`.
+    dropout : float
+        Drop probability of every hidden layer (inverted dropout).
+    input_dropout : float
+        Drop probability of the input layer.
+    dtype : {"float64", "float32"}
+    rng : numpy.random.Generator
+        Source of the initial weights.
+    """
+
+    def __init__(self, sizes, activation="tanh", loss="logistic_bce", init="uniform_fan_in",
+                 dropout=0.0, input_dropout=0.0, dtype="float64", rng=None):
+        sizes = tuple(int(s) for s in sizes)
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"every layer needs at least one unit, got sizes {sizes}")
+        for p in (dropout, input_dropout):
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+        self.sizes = sizes
+        self.f = get_activation(activation)
+        self.loss = get_loss(loss)
+        self.dropout = float(dropout)
+        self.input_dropout = float(input_dropout)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        rng = np.random.default_rng(rng)
+        init = get_init(init)
+        self.params = {}
+        for l in range(1, len(sizes)):
+            W, b = init(sizes[l], sizes[l - 1], rng, self.dtype)
+            self.params[f"W{l}"], self.params[f"b{l}"] = W, b
+
+    @property
+    def n_layers(self):
+        """``L``, the number of weight layers."""
+        return len(self.sizes) - 1
+
+    @property
+    def W(self):
+        """``[None, W_1, ..., W_L]``: the arrays in ``params``, indexed like the paper."""
+        return [None] + [self.params[f"W{l}"] for l in range(1, len(self.sizes))]
+
+    @property
+    def b(self):
+        return [None] + [self.params[f"b{l}"] for l in range(1, len(self.sizes))]
+
+    def forward(self, x, rng=None):
+        """Training-mode forward pass, DFA Eq. (1)-(3).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, n_0)
+        rng : numpy.random.Generator, optional
+            Needed only when dropout is on (draws the masks).
+
+        Returns
+        -------
+        Forward
+        """
+        L, W, b = self.n_layers, self.W, self.b
+        a, h, df, mask = [None], [x], [None], [None]
+        if self.input_dropout > 0:
+            mask[0] = dropout_mask(x.shape, self.input_dropout, rng, self.dtype)
+            h[0] = x * mask[0]
+        for l in range(1, L + 1):
+            a_l = h[l - 1] @ W[l].T + b[l]                 # DFA Eq. (1)-(3): a_l = W_l h_{l-1} + b_l
+            if l == L:
+                a.append(a_l)
+                h.append(self.loss.output(a_l))            # DFA Eq. (3): y_hat = f_y(a_y)
+                df.append(None)
+                mask.append(None)
+                break
+            h_l = self.f.f(a_l)                            # h_l = f(a_l)
+            df_l = self.f.df(a_l, h_l)                     # f'(a_l), used by Eq. (6)-(9)
+            m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
+            if m is not None:
+                h_l = h_l * m
+                df_l = df_l * m
+            a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
+        return Forward(a, h, df, mask)
+
+    def logits(self, x):
+        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
+        h = x
+        W, b = self.W, self.b
+        for l in range(1, self.n_layers):
+            h = self.f.f(h @ W[l].T + b[l])
+        return h @ W[-1].T + b[-1]
+
+    def hidden(self, x):
+        """Inference pass returning ``[h_1, ..., h_{L-1}]`` (for embeddings and analysis)."""
+        out, h, W, b = [], x, self.W, self.b
+        for l in range(1, self.n_layers):
+            h = self.f.f(h @ W[l].T + b[l])
+            out.append(h)
+        return out
+
+    def predict_output(self, x):
+        """``y_hat`` for ``x`` without dropout, ``(n, n_L)``."""
+        return self.loss.output(self.logits(x))
+
+    def __repr__(self):
+        return (f"MLP(sizes={self.sizes}, activation={self.f.name!r}, "
+                f"loss={self.loss.name!r}, dtype={self.dtype.name!r})")

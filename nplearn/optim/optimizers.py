@@ -1,0 +1,138 @@
+"""Optimisers: they apply update directions ``g`` to parameters, in place.
+
+A learning rule returns ``g`` (a dict keyed like ``model.params``); the
+optimiser turns it into a step. With plain SGD the step is ``p -= lr * g``.
+The optimisers know nothing about learning rules (scikit-learn's
+``_stochastic_optimizers`` follows the same split).
+
+State arrays (velocities, second moments) are created lazily, one per
+parameter key, and exposed through :meth:`Optimizer.state_dict` for checkpoints.
+"""
+import numpy as np
+
+
+class Optimizer:
+    """Base class. ``lr`` may be changed between steps (learning-rate schedules)."""
+
+    name = None
+
+    def __init__(self, lr):
+        lr = float(lr)
+        if not (np.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive finite number, got {lr}")
+        self.lr = self.base_lr = lr   # a schedule sets lr = base_lr * factor
+        self.t = 0
+        self.state = {}
+
+    def step(self, params, grads):
+        """Update every ``params[k]`` in place from ``grads[k]``; ``grads`` may be reused as scratch."""
+        self.t += 1
+        for k, g in grads.items():
+            self._update(k, params[k], g)
+
+    def _slot(self, name, k, like):
+        key = f"{name}/{k}"
+        if key not in self.state:
+            self.state[key] = np.zeros_like(like)
+        return self.state[key]
+
+    def state_dict(self):
+        return {"t": self.t, "lr": self.lr, "base_lr": self.base_lr, **self.state}
+
+    def load_state_dict(self, state):
+        state = dict(state)
+        self.t = int(state.pop("t"))
+        self.lr = float(state.pop("lr"))
+        self.base_lr = float(state.pop("base_lr"))
+        self.state = {k: np.array(v) for k, v in state.items()}
+
+    def __repr__(self):
+        return f"{type(self).__name__}(lr={self.lr:g})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (heavy-ball) momentum.
+
+    ``v <- mu v + g ;  p <- p - lr v``   (``mu = 0``: ``p <- p - lr g``)
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr=0.01, momentum=0.0):
+        super().__init__(lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.momentum = float(momentum)
+
+    def _update(self, k, p, g):
+        if self.momentum:
+            v = self._slot("v", k, p)
+            v *= self.momentum
+            v += g
+            np.multiply(v, self.lr, out=g)   # g is scratch now: lr * v
+        else:
+            g *= self.lr
+        p -= g
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Tieleman & Hinton, 2012), the optimiser of the DFA paper.
+
+    ``r <- rho r + (1 - rho) g^2 ;  p <- p - lr g / (sqrt(r) + eps)``
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, lr=1e-3, rho=0.9, eps=1e-8):
+        super().__init__(lr)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def _update(self, k, p, g):
+        r = self._slot("r", k, p)
+        r *= self.rho
+        r += (1.0 - self.rho) * (g * g)
+        denom = np.sqrt(r)
+        denom += self.eps
+        g *= self.lr
+        g /= denom
+        p -= g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction.
+
+    ``m <- b1 m + (1-b1) g ; v <- b2 v + (1-b2) g^2 ;
+    p <- p - lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)``
+    """
+
+    name = "adam"
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _update(self, k, p, g):
+        m, v = self._slot("m", k, p), self._slot("v", k, p)
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        v *= self.beta2
+        v += (1.0 - self.beta2) * (g * g)
+        c1 = 1.0 - self.beta1 ** self.t
+        c2 = 1.0 - self.beta2 ** self.t
+        denom = np.sqrt(v / c2)
+        denom += self.eps
+        p -= (self.lr / c1) * m / denom
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, RMSprop, Adam)}
+
+
+def get_optimizer(name, lr=None, **kwargs):
+    """Build the optimiser called ``name`` (``lr=None`` keeps its default)."""
+    if isinstance(name, Optimizer):
+        return name
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    if lr is not None:
+        kwargs["lr"] = lr
+    return OPTIMIZERS[name](**kwargs)

@@ -1,0 +1,130 @@
+"""What every learning rule of the feedforward family shares.
+
+A rule turns one minibatch into update directions ``g`` for every parameter
+and returns them as a dict keyed like ``model.params``; it never writes
+parameters (the optimiser does ``p -= lr * g``). For BP, ``g`` is the gradient
+of the mean loss ``J``; for FA, DFA and IFA it is NOT a gradient.
+
+The rules of the DFA paper differ only in how the hidden update directions
+``delta_l = dJ/da_l`` (or their stand-ins) are computed, Eq. (6)-(9). The
+rest is common and lives here:
+
+* the forward pass, DFA Eq. (1)-(3);
+* the output error ``e = y_hat - y``, Eq. (5);
+* the weight updates, Eq. (10), ``dW_l = -delta_l h_{l-1}^T``. In batch form with
+  ``J`` a mean over the ``n`` examples (Eq. 4), ``g_W_l = delta_l.T @ h_{l-1} / n``
+  and ``g_b_l = mean(delta_l)``.
+"""
+import numpy as np
+
+from ..nn import get_activation
+
+
+class LearningRule:
+    """Base class of the feedforward rules (BP, FA, DFA, IFA).
+
+    Subclasses set ``name``, ``paper``, ``defaults`` and implement
+    :meth:`deltas`; rules with fixed random feedback also implement
+    :meth:`setup`.
+
+    Attributes
+    ----------
+    defaults : dict
+        The paper's settings used where the user passes ``None``: ``activation``,
+        ``loss``, ``optimizer``, ``learning_rate``.
+    """
+
+    name = None
+    paper = None
+    defaults = {"activation": "tanh", "loss": "logistic_bce", "optimizer": "rmsprop",
+                "learning_rate": 1e-3}
+
+    def setup(self, model, rng):
+        """Draw any fixed random state (feedback matrices) for ``model``; default: none."""
+
+    def default_init(self, activation):
+        """Name of the weight initialiser the paper uses with this activation."""
+        return "uniform_fan_in"
+
+    def deltas(self, model, fwd, e):
+        """Hidden update directions ``[None, delta_1, ..., delta_{L-1}, e]``; see subclasses."""
+        raise NotImplementedError  # abstract
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+        """Update directions ``g`` for one minibatch.
+
+        Parameters
+        ----------
+        model : MLP
+        x : ndarray of shape (n, n_0)
+        Y : ndarray of shape (n, n_L)
+            One-hot targets.
+        rng : numpy.random.Generator, optional
+            For dropout masks.
+        trace : dict, optional
+            If given, filled with every intermediate under the paper's names
+            (see :func:`fill_trace`).
+        stats : dict, optional
+            If given, receives ``"loss"`` (``J`` of this batch, Eq. 4) and
+            ``"n_errors"`` (misclassified examples), at little cost.
+
+        Returns
+        -------
+        dict
+            ``{"W1": g_W1, "b1": g_b1, ...}``, shapes as in ``model.params``.
+        """
+        fwd = model.forward(x, rng)
+        e = model.loss.error(fwd.y_hat, Y)                 # DFA Eq. (5): e = y_hat - y
+        delta = self.deltas(model, fwd, e)                 # DFA Eq. (6)-(9)
+        n = x.shape[0]
+        g = {}
+        for l in range(1, model.n_layers + 1):
+            g[f"W{l}"] = (delta[l] / n).T @ fwd.h[l - 1]   # DFA Eq. (10): dW_l = -delta_l h_{l-1}^T
+            g[f"b{l}"] = delta[l].mean(axis=0)
+        if stats is not None:
+            stats["loss"] = model.loss.loss(fwd.a[-1], Y)
+            stats["n_errors"] = int(np.sum(fwd.a[-1].argmax(1) != Y.argmax(1)))
+        if trace is not None:
+            fill_trace(trace, model, fwd, e, delta, g, Y)
+        return g
+
+    def state(self):
+        """Fixed arrays the rule owns (e.g. ``{"B1": ...}``), for checkpoints."""
+        return {k: v for k, v in getattr(self, "B_", {}).items()}
+
+    def load_state(self, state):
+        if state:
+            self.B_ = {k: np.array(v) for k, v in state.items()}
+
+    def get_params(self):
+        """Hyperparameters as passed to ``__init__`` (learned/fixed state ends in ``_``)."""
+        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def fill_trace(trace, model, fwd, e, delta, g, Y):
+    """Store one step under the paper's names: ``x, a_1, h_1, ..., y, y_hat, e,
+    delta_1, ..., dW_1, db_1, ...`` and the rule's feedback ``B_l``.
+
+    ``dW_l`` is the paper's ``delta W_l = -g_W_l`` of Eq. (10) (the change before
+    the learning rate), so its sign matches the paper, not the optimiser.
+    """
+    L = model.n_layers
+    trace["x"], trace["y"], trace["e"], trace["y_hat"] = fwd.h[0], Y, e, fwd.y_hat
+    for l in range(1, L + 1):
+        trace[f"a_{l}"] = fwd.a[l]
+        if l < L:
+            trace[f"h_{l}"] = fwd.h[l]
+            trace[f"delta_{l}"] = delta[l]
+        trace[f"dW_{l}"] = -g[f"W{l}"]
+        trace[f"db_{l}"] = -g[f"b{l}"]
+    return trace
+
+
+def zero_init_if_bounded(activation):
+    """DFA paper Sec. 4: FA/DFA start from zero weights with tanh or logistic units;
+    ReLU (and the hard sigmoid, whose derivative is 0 at 0) cannot, so they use U(+-1/sqrt(fan_in))."""
+    return "zero" if get_activation(activation).name in ("tanh", "logistic") else "uniform_fan_in"

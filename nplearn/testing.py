@@ -1,0 +1,44 @@
+"""Helpers for tests: central-difference gradients of a network's loss."""
+import numpy as np
+
+
+def loss_of(model, x, Y):
+    """Mean loss ``J`` of ``model`` on a batch, no dropout (DFA Eq. 4 for BCE)."""
+    return model.loss.loss(model.logits(x), Y)
+
+
+def numerical_gradient(model, x, Y, eps=1e-6):
+    """Central differences ``(J(p + eps) - J(p - eps)) / (2 eps)`` for every parameter entry.
+
+    Parameters
+    ----------
+    model : MLP
+        Float64 network (perturbed in place, restored afterwards).
+    x : ndarray of shape (n, n_0)
+    Y : ndarray of shape (n, n_L)
+
+    Returns
+    -------
+    dict
+        Keyed like ``model.params``.
+    """
+    grads = {}
+    for k, p in model.params.items():
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            old = p[i]
+            p[i] = old + eps
+            plus = loss_of(model, x, Y)
+            p[i] = old - eps
+            minus = loss_of(model, x, Y)
+            p[i] = old
+            g[i] = (plus - minus) / (2 * eps)
+        grads[k] = g
+    return grads
+
+
+def random_batch(rng, n, n_in, n_out, dtype=np.float64):
+    """A random ``(n, n_in)`` input batch and ``(n, n_out)`` one-hot targets."""
+    x = rng.normal(size=(n, n_in)).astype(dtype)
+    Y = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, n)]
+    return x, Y

@@ -1,0 +1,114 @@
+"""nplearn.Classifier as a scikit-learn estimator."""
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_iris, load_wine
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from nplearn import Classifier, load_dataset
+from nplearn.rules import RULES
+
+
+@parametrize_with_checks([Classifier(rule=r, epochs=5, random_state=0) for r in ("bp", "dfa")])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+def test_clone_cross_val_and_grid_search(digits):
+    clf = Classifier(rule="dfa", epochs=5, learning_rate=1e-2, random_state=0)
+    assert clone(clf).get_params() == clf.get_params()
+    scores = cross_val_score(clf, digits.x_train, digits.y_train, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.5
+    gs = GridSearchCV(clf, {"learning_rate": [1e-3, 1e-2]}, cv=2).fit(digits.x_train, digits.y_train)
+    assert gs.best_params_["learning_rate"] in (1e-3, 1e-2)
+
+
+@pytest.mark.parametrize("loader", [load_iris, load_wine, load_breast_cancer])
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_any_number_of_features_and_classes(loader, rule):
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = Classifier(rule=rule, hidden_sizes=(16, 16), epochs=50, learning_rate=1e-2, batch_size=16,
+                     random_state=0).fit(X, y)
+    assert clf.predict_proba(X).shape == (len(X), len(np.unique(y)))
+    assert clf.score(X, y) > 0.8
+
+
+def test_string_labels_and_partial_fit(digits):
+    names = np.array(list("abcdefghij"))
+    y = names[digits.y_train]
+    clf = Classifier(rule="fa", random_state=0)
+    clf.partial_fit(digits.x_train[:100], y[:100], classes=names)
+    clf.partial_fit(digits.x_train[100:], y[100:])
+    assert clf.n_iter_ == 2 and set(clf.predict(digits.x_test)) <= set(names)
+    with pytest.raises(ValueError, match="not seen"):
+        clf.partial_fit(digits.x_train[:5], np.array(["z"] * 5))
+
+
+def test_same_seed_same_result(digits):
+    a = Classifier(epochs=2, random_state=3).fit(digits.x_train, digits.y_train)
+    b = Classifier(epochs=2, random_state=3).fit(digits.x_train, digits.y_train)
+    np.testing.assert_array_equal(a.model_.params["W1"], b.model_.params["W1"])
+
+
+def test_float32_stays_float32(digits):
+    kw = dict(rule="dfa", epochs=10, learning_rate=1e-2, random_state=0)
+    clf = Classifier(dtype="float32", **kw).fit(digits.x_train, digits.y_train)
+    assert all(p.dtype == np.float32 for p in clf.model_.params.values())
+    assert clf.rule_.B_["B1"].dtype == np.float32
+    ref = Classifier(dtype="float64", **kw).fit(digits.x_train, digits.y_train)
+    assert abs(clf.score(digits.x_test, digits.y_test) - ref.score(digits.x_test, digits.y_test)) < 0.03
+
+
+def test_history_and_eval_sets(digits):
+    clf = Classifier(epochs=3, random_state=0).fit(
+        digits.x_train, digits.y_train,
+        eval_sets={"val": (digits.x_val, digits.y_val), "test": (digits.x_test, digits.y_test)})
+    h = clf.history_
+    assert h["epoch"] == [1, 2, 3]
+    assert all(len(h[k]) == 3 for k in ("train_loss", "train_error", "val_error", "test_error"))
+    assert h["test_error"][-1] == pytest.approx(1 - clf.score(digits.x_test, digits.y_test))
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_checkpoint_round_trip_is_exact(rule, digits, tmp_path):
+    X, y = digits.x_train, digits.y_train
+    clf = Classifier(rule=rule, hidden_sizes=(20, 20), epochs=2, random_state=0,
+                     optimizer="adam").fit(X, y)
+    clf.save(tmp_path / "ckpt")
+    back = Classifier.load(tmp_path / "ckpt")
+    np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+    assert back.get_params() == clf.get_params() and back.history_ == clf.history_
+    # training on from the checkpoint is identical to training on without it
+    clf.partial_fit(X, y)
+    back.partial_fit(X, y)
+    for k in clf.model_.params:
+        np.testing.assert_array_equal(back.model_.params[k], clf.model_.params[k])
+
+
+def test_checkpoint_corruption_detected_and_old_file_kept(digits, tmp_path):
+    clf = Classifier(epochs=1, random_state=0).fit(digits.x_train, digits.y_train)
+    npz, js = clf.save(tmp_path / "ckpt")
+    good = npz.read_bytes()
+    npz.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ValueError, match="corrupt"):
+        Classifier.load(tmp_path / "ckpt")
+    npz.write_bytes(good)
+    assert Classifier.load(tmp_path / "ckpt").n_features_in_ == 64
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_trace_step_names(digits):
+    clf = Classifier(rule="dfa", hidden_sizes=(7, 5), random_state=0)
+    tr = clf.trace_step(digits.x_train[:4], digits.y_train[:4], classes=np.arange(10))
+    for name in ("x", "a_1", "h_1", "a_2", "h_2", "a_3", "y_hat", "e", "delta_1", "delta_2",
+                 "dW_1", "dW_2", "dW_3", "db_1", "B1", "B2", "loss"):
+        assert name in tr, name
+    assert tr["delta_1"].shape == (4, 7) and tr["dW_1"].shape == (7, 64)

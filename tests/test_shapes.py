@@ -1,0 +1,28 @@
+"""Random shape sweeps: every rule, depth, width, batch size and dtype."""
+import numpy as np
+import pytest
+
+from nplearn.rules import RULES
+from nplearn.testing import random_batch
+from nplearn.train import build
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_updates_match_parameter_shapes(rule, seed):
+    rng = np.random.default_rng(seed)
+    depth = int(rng.integers(0, 4))
+    hidden = tuple(int(s) for s in rng.integers(1, 9, depth))
+    n_in, n_out, n = int(rng.integers(1, 12)), int(rng.integers(2, 7)), int(rng.integers(1, 20))
+    dtype = ["float64", "float32"][seed % 2]
+    model, r = build(rule, n_in, n_out, hidden, rng=seed, dtype=dtype)
+    x, Y = random_batch(rng, n, n_in, n_out, dtype)
+    tr = {}
+    g = r.updates(model, x, Y, trace=tr)
+    assert g.keys() == model.params.keys()
+    for k, p in model.params.items():
+        assert g[k].shape == p.shape and g[k].dtype == p.dtype, k
+        assert np.all(np.isfinite(g[k]))
+    for l in range(1, len(hidden) + 1):
+        assert tr[f"delta_{l}"].shape == (n, hidden[l - 1])
+    assert tr["e"].shape == (n, n_out)
