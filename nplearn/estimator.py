@@ -80,7 +80,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, eval_sets=None):
+    def fit(self, X, y, eval_sets=None, callbacks=()):
         """Train from scratch for ``epochs`` epochs.
 
         Parameters
@@ -90,6 +90,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         eval_sets : dict, optional
             ``{"val": (X_val, y_val), "test": (X_test, y_test)}`` scored after each
             epoch into ``history_`` (monitoring only).
+        callbacks : sequence, optional
+            Training-loop callbacks, e.g. :class:`nplearn.analysis.AlignmentRecorder`.
 
         Returns
         -------
@@ -97,9 +99,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
         """
         X, y = self._check_fit_data(X, y, reset=True)
         self._init(X, np.unique(y))
-        return self._train(X, y, self.epochs, eval_sets)
+        return self._train(X, y, self.epochs, eval_sets, callbacks)
 
-    def partial_fit(self, X, y, classes=None, eval_sets=None):
+    def partial_fit(self, X, y, classes=None, eval_sets=None, callbacks=()):
         """One epoch over ``(X, y)``, continuing from the current state.
 
         ``classes`` (all labels that will ever appear) is needed on the first call
@@ -109,7 +111,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         X, y = self._check_fit_data(X, y, reset=first)
         if first:
             self._init(X, np.unique(y) if classes is None else np.unique(classes))
-        return self._train(X, y, 1, eval_sets)
+        return self._train(X, y, 1, eval_sets, callbacks)
 
     def trace_step(self, X, y, classes=None):
         """Run ONE update on the batch ``(X, y)`` and return every intermediate.
@@ -242,12 +244,13 @@ class Classifier(ClassifierMixin, BaseEstimator):
                              f"{np.unique(np.asarray(y)[bad])[:5]}; known classes: {self.classes_}")
         return idx
 
-    def _train(self, X, y, epochs, eval_sets):
+    def _train(self, X, y, epochs, eval_sets, callbacks):
         sets = {k: (Xe, self._encode(np.asarray(ye))) for k, (Xe, ye) in (eval_sets or {}).items()}
         self.history_ = train(self.model_, self.rule_, self.optimizer_, X, self._encode(y),
                               epochs=epochs, batch_size=self.batch_size,
                               schedule=get_schedule(self.schedule, self.epochs), eval_sets=sets,
-                              rng=self._rng, progress=self.verbose, history=self.history_)
+                              callbacks=callbacks, rng=self._rng, progress=self.verbose,
+                              history=self.history_)
         self.n_iter_ = len(self.history_["epoch"])
         return self
 

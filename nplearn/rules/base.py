@@ -46,6 +46,12 @@ class LearningRule:
         """Name of the weight initialiser the paper uses with this activation."""
         return "uniform_fan_in"
 
+    def feedback_pairs(self, model):
+        """``[(name, B, M), ...]``: each fixed feedback matrix ``B`` and the forward-weight
+        matrix ``M`` (same shape) that BP would use in its place. Empty for BP.
+        Used by :func:`nplearn.analysis.feedback_angles`."""
+        return []
+
     def deltas(self, model, fwd, e):
         """Hidden update directions ``[None, delta_1, ..., delta_{L-1}, e]``; see subclasses."""
         raise NotImplementedError  # abstract
@@ -128,3 +134,13 @@ def zero_init_if_bounded(activation):
     """DFA paper Sec. 4: FA/DFA start from zero weights with tanh or logistic units;
     ReLU (and the hard sigmoid, whose derivative is 0 at 0) cannot, so they use U(+-1/sqrt(fan_in))."""
     return "zero" if get_activation(activation).name in ("tanh", "logistic") else "uniform_fan_in"
+
+
+def forward_path(model, l):
+    """``W_L W_{L-1} ... W_{l+1}``, shape ``(n_L, n_l)``: the linear path from layer ``l``
+    to the output."""
+    W = model.W
+    M = W[model.n_layers]
+    for k in range(model.n_layers - 1, l, -1):
+        M = M @ W[k]
+    return M

@@ -19,7 +19,7 @@ shared_feedback : bool
     identical for all hidden layers" (Sec. 2). Off by default.
 """
 from ..nn.init import feedback_uniform
-from .base import LearningRule, zero_init_if_bounded
+from .base import LearningRule, forward_path, zero_init_if_bounded
 
 
 class DFA(LearningRule):
@@ -43,6 +43,11 @@ class DFA(LearningRule):
 
     def default_init(self, activation):
         return zero_init_if_bounded(activation)
+
+    def feedback_pairs(self, model):
+        """``B_l`` stands in for BP's whole path from the output, ``(W_L ... W_{l+1})^T``."""
+        return [(f"B{l}", self.B_[f"B{l}"], forward_path(model, l).T)
+                for l in range(1, model.n_layers)]
 
     def deltas(self, model, fwd, e):
         L = model.n_layers

@@ -32,6 +32,10 @@ class FA(LearningRule):
     def default_init(self, activation):
         return zero_init_if_bounded(activation)
 
+    def feedback_pairs(self, model):
+        """``B_l`` stands in for ``W_{l+1}^T``."""
+        return [(f"B{l}", self.B_[f"B{l}"], model.W[l + 1].T) for l in range(1, model.n_layers)]
+
     def deltas(self, model, fwd, e):
         L = model.n_layers
         delta = [None] * L + [e]

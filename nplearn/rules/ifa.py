@@ -19,7 +19,7 @@ Decision: the paper's IFA experiment starts "from a random initialization"
 never move, so IFA uses U(+-1/sqrt(fan_in)) for every activation.
 """
 from ..nn.init import feedback_uniform
-from .base import LearningRule
+from .base import LearningRule, forward_path
 
 
 class IFA(LearningRule):
@@ -31,6 +31,12 @@ class IFA(LearningRule):
     def setup(self, model, rng):
         n = model.sizes
         self.B_ = {"B1": feedback_uniform(n[1], n[-1], rng, model.dtype)}
+
+    def feedback_pairs(self, model):
+        """``B_1`` stands in for ``(W_L ... W_2)^T``, BP's path from the output to layer 1."""
+        if model.n_layers == 1:
+            return []
+        return [("B1", self.B_["B1"], forward_path(model, 1).T)]
 
     def deltas(self, model, fwd, e):
         L, W = model.n_layers, model.W

@@ -1,0 +1,10 @@
+"""Measurements on arrays, trained models and recorded histories: angles, embeddings, weights."""
+from .angles import (angle, feedback_angles, product, product_angle, row_angles,
+                     update_angles)
+from .embed import embed, knn_accuracy, layer_embeddings
+from .record import AlignmentRecorder
+from .weights import weight_histograms, weight_norms
+
+__all__ = ["angle", "feedback_angles", "product", "product_angle", "row_angles",
+           "update_angles", "embed", "knn_accuracy", "layer_embeddings", "AlignmentRecorder",
+           "weight_histograms", "weight_norms"]
