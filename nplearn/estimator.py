@@ -6,7 +6,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
 from .optim import get_optimizer, get_schedule
-from .train import build, load_checkpoint, save_checkpoint, train, train_step
+from .train import (DivergenceError, build, load_checkpoint, save_checkpoint, train,
+                    train_step)
 from .train.loop import one_hot
 
 
@@ -246,11 +247,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, X, y, epochs, eval_sets, callbacks):
         sets = {k: (Xe, self._encode(np.asarray(ye))) for k, (Xe, ye) in (eval_sets or {}).items()}
-        self.history_ = train(self.model_, self.rule_, self.optimizer_, X, self._encode(y),
-                              epochs=epochs, batch_size=self.batch_size,
-                              schedule=get_schedule(self.schedule, self.epochs), eval_sets=sets,
-                              callbacks=callbacks, rng=self._rng, progress=self.verbose,
-                              history=self.history_)
+        try:
+            self.history_ = train(self.model_, self.rule_, self.optimizer_, X, self._encode(y),
+                                  epochs=epochs, batch_size=self.batch_size,
+                                  schedule=get_schedule(self.schedule, self.epochs),
+                                  eval_sets=sets, callbacks=callbacks, rng=self._rng,
+                                  progress=self.verbose, history=self.history_)
+        except DivergenceError as err:
+            self.history_ = getattr(err, "history", self.history_)   # keep the curve so far
+            raise
         self.n_iter_ = len(self.history_["epoch"])
         return self
 

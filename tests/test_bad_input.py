@@ -74,3 +74,11 @@ def test_diverging_learning_rate_stops_with_a_message():
     model = MLP((4, 8, 3), activation="relu", loss="mse", rng=0)
     with pytest.raises(DivergenceError, match=r"learning rate \(now 1e\+06\)"):
         train(model, BP(), SGD(1e6), X * 10, y, epochs=5, rng=0)
+
+
+def test_divergence_keeps_the_history_so_far():
+    clf = Classifier(rule="bp", optimizer="sgd", learning_rate=1e6, loss="mse",
+                     activation="relu", epochs=50, batch_size=8, random_state=0)
+    with pytest.raises(DivergenceError, match="learning rate"):
+        clf.fit(X * 10, y)
+    assert isinstance(clf.history_, dict)

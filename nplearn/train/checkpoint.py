@@ -27,6 +27,7 @@ def atomic_write(path, write):
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -61,6 +62,12 @@ def load_checkpoint(path):
     with np.load(npz, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files}
     return arrays, meta
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _sha256(path):

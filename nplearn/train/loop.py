@@ -135,7 +135,11 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
             for i in range(0, X.shape[0], batch_size):
                 idx = order[i:i + batch_size]
                 state.batch = (X[idx], Y[idx])
-                stats = train_step(model, rule, optimizer, *state.batch, rng=rng)
+                try:
+                    stats = train_step(model, rule, optimizer, *state.batch, rng=rng)
+                except DivergenceError as err:
+                    err.history = history    # the epochs finished before the blow-up
+                    raise
                 loss_sum += stats["loss"] * idx.shape[0]
                 state.step += 1
                 _call(callbacks, "on_batch_end", state)

@@ -1,0 +1,212 @@
+"""The ``nplearn`` command: train one rule, or compare several.
+
+    nplearn train --rule dfa --hidden 100 100 --epochs 20 --out runs/dfa
+    nplearn compare --rules bp fa dfa ifa --seeds 0 1 2 --out results
+    python -m nplearn train --help
+
+Flags left unset take the rule's preset (:mod:`nplearn.experiments.presets`), and
+where that is silent, the rule's paper default. Exit codes: 0 done, 1 the run failed
+(missing data file, diverged training), 2 bad command line.
+"""
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from . import __version__
+from .data import DATASET_NAMES, load_dataset
+from .estimator import Classifier
+from .experiments import compare, format_table, settings, write_json
+from .nn import ACTIVATIONS, LOSSES
+from .optim import OPTIMIZERS
+from .plot import plot_learning_curves, savefig
+from .rules import RULES
+from .train import DivergenceError
+
+# CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
+MODEL_FLAGS = {"hidden": "hidden_sizes", "activation": "activation", "loss": "loss",
+               "optimizer": "optimizer", "lr": "learning_rate", "epochs": "epochs",
+               "batch_size": "batch_size", "dropout": "dropout", "dtype": "dtype"}
+
+
+def main(argv=None):
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error (code 2)
+        return stop.code
+    try:
+        return args.run(args)
+    except (DivergenceError, FileNotFoundError, ImportError, ValueError) as err:
+        return _fail(err)  # a missing data file names its download script
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def build_parser():
+    """The ``argparse`` parser of ``nplearn`` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="nplearn", description="Train networks with learning rules beyond backprop "
+        f"({', '.join(RULES)}) on image classification datasets.")
+    parser.add_argument("--version", action="version", version=f"nplearn {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train one rule and save model, history and plot",
+                           description="Train one learning rule; print per-epoch errors; write "
+                           "history.json, model.npz/.json and learning_curve.png/.svg. Unset "
+                           "flags take the rule's preset, else its paper default.")
+    train.add_argument("--rule", default="dfa", choices=list(RULES),
+                       help="learning rule (default: dfa)")
+    _add_data_flags(train)
+    _add_model_flags(train)
+    train.add_argument("--seed", type=_nonnegative_int, default=0,
+                       help="seed of weights, feedback, shuffling, dropout (default: 0)")
+    train.add_argument("--out", metavar="DIR",
+                       help="output folder (default: runs/RULE-DATASET-seedSEED)")
+    train.set_defaults(run=_run_train)
+
+    comp = sub.add_parser("compare", help="train several rules over seeds and tabulate",
+                          description="Train every rule once per seed with its preset; print "
+                          "a table of errors (mean ± std over seeds) and write results.csv, "
+                          "runs.json and learning_curves.png/.svg.")
+    comp.add_argument("--rules", nargs="+", choices=list(RULES), default=None, metavar="RULE",
+                      help=f"rules to compare, from {{{', '.join(RULES)}}} (default: all)")
+    _add_data_flags(comp)
+    comp.add_argument("--seeds", nargs="+", type=_nonnegative_int, default=[0, 1, 2],
+                      metavar="SEED", help="one run per seed and rule (default: 0 1 2)")
+    _add_model_flags(comp)
+    comp.add_argument("--out", default="results", metavar="DIR",
+                      help="output folder (default: results)")
+    comp.set_defaults(run=_run_compare)
+    return parser
+
+
+def _add_data_flags(p):
+    p.add_argument("--dataset", default="digits", choices=DATASET_NAMES,
+                   help="dataset (default: digits, built in; others need "
+                   "data_scripts/download.py)")
+    p.add_argument("--data-dir", metavar="DIR", help="folder of downloaded <dataset>.npz files "
+                   "(default: $NPLEARN_DATA, else ~/.cache/nplearn)")
+
+
+def _add_model_flags(p):
+    p.add_argument("--hidden", nargs="*", type=_positive_int, metavar="N",
+                   help=f"hidden layer widths; none for no hidden layer "
+                   f"({_default('hidden_sizes')})")
+    p.add_argument("--activation", choices=list(ACTIVATIONS),
+                   help=f"hidden non-linearity ({_default('activation')})")
+    p.add_argument("--loss", choices=list(LOSSES), help=f"output loss ({_default('loss')})")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS),
+                   help=f"optimizer ({_default('optimizer')})")
+    p.add_argument("--lr", type=_positive_float, help=f"learning rate, > 0 "
+                   f"({_default('learning_rate')})")
+    p.add_argument("--epochs", type=_positive_int, metavar="N",
+                   help=f"epochs ({_default('epochs')})")
+    p.add_argument("--batch-size", type=_positive_int, metavar="N",
+                   help=f"minibatch size ({_default('batch_size')})")
+    p.add_argument("--dropout", type=_probability, metavar="P",
+                   help=f"drop probability of hidden units, in [0, 1) ({_default('dropout')})")
+    p.add_argument("--dtype", choices=["float64", "float32"],
+                   help=f"float precision ({_default('dtype')})")
+
+
+def _run_train(args):
+    kwargs = settings(args.rule, **_model_overrides(args))
+    data = load_dataset(args.dataset, data_dir=args.data_dir, dtype=kwargs["dtype"])
+    out = Path(args.out or f"runs/{args.rule}-{args.dataset}-seed{args.seed}")
+    print(f"{args.rule} on {data.name} ({len(data.y_train)} train / {len(data.y_val)} val / "
+          f"{len(data.y_test)} test): hidden {tuple(kwargs['hidden_sizes'])}, "
+          f"{kwargs['activation']}, {kwargs['loss']}, {kwargs['optimizer']} "
+          f"lr {kwargs['learning_rate']:g}, batch {kwargs['batch_size']}, seed {args.seed}")
+    clf = Classifier(**kwargs, random_state=args.seed, verbose=False)
+    eval_sets = {"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)}
+    with tqdm(total=clf.epochs, desc=args.rule, unit="epoch", leave=False, disable=None) as bar:
+        for _ in range(clf.epochs):  # fit() one epoch at a time, to print each
+            clf.partial_fit(data.x_train, data.y_train, eval_sets=eval_sets)
+            bar.update()
+            tqdm.write(_epoch_line(clf.history_, clf.epochs))
+    h = clf.history_
+    print("final error: " + "  ".join(f"{k} {_pct(h[f'{k}_error'][-1])}"
+                                      for k in ("train", "val", "test")))
+    write_json(out / "history.json", h)
+    clf.save(out / "model")
+    savefig(plot_learning_curves({args.rule: [h]}, title=f"{args.rule.upper()} on {data.name}, "
+                                 f"seed {args.seed}"), out / "learning_curve")
+    print(f"wrote {out}/: history.json, model.npz, model.json, learning_curve.png, "
+          "learning_curve.svg")
+    return 0
+
+
+def _run_compare(args):
+    result = compare(args.dataset, rules=args.rules, seeds=args.seeds, out_dir=args.out,
+                     data_dir=args.data_dir, **_model_overrides(args))
+    d = result["dataset"]
+    print(f"{d['name']}: {d['n_train']} train / {d['n_val']} val / {d['n_test']} test, "
+          f"seeds {' '.join(map(str, result['seeds']))}\n")
+    print(format_table(result["summary"]))
+    for run in result["runs"]:
+        if run["status"] != "ok":
+            print(f"{run['rule']} seed {run['seed']} diverged: {run['message']}")
+    print(f"\nwrote {', '.join(result['files'])}")
+    return 0
+
+
+def _model_overrides(args):
+    values = {arg: getattr(args, flag) for flag, arg in MODEL_FLAGS.items()}
+    if values["hidden_sizes"] is not None:
+        values["hidden_sizes"] = tuple(values["hidden_sizes"])
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _default(arg):
+    """Help text naming the default of a Classifier argument: preset, else paper default."""
+    per_rule = {r: " ".join(map(str, v)) if isinstance(v, tuple) else str(v)
+                for r, v in ((r, settings(r)[arg]) for r in RULES)}
+    if len(set(per_rule.values())) == 1:
+        return f"default: {per_rule.popitem()[1]}"
+    return "default per rule: " + ", ".join(f"{r} {v}" for r, v in per_rule.items())
+
+
+def _epoch_line(h, epochs):
+    n = len(str(epochs))
+    return (f"epoch {h['epoch'][-1]:>{n}}/{epochs}  loss {h['train_loss'][-1]:.4f}  error: "
+            + "  ".join(f"{k} {_pct(h[f'{k}_error'][-1])}" for k in ("train", "val", "test"))
+            + f"  ({h['time'][-1]:.3f} s)")
+
+
+def _pct(v):
+    return "-" if v is None else f"{100 * v:5.2f} %"
+
+
+def _fail(message, code=1):
+    print(f"nplearn: error: {message}", file=sys.stderr)
+    return code
+
+
+def _positive_int(text):
+    return _number(text, int, lambda v: v >= 1, "a positive integer")
+
+
+def _nonnegative_int(text):
+    return _number(text, int, lambda v: v >= 0, "an integer >= 0")
+
+
+def _positive_float(text):
+    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+
+
+def _probability(text):
+    return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def _number(text, kind, ok, what):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not ok(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value

@@ -1,0 +1,10 @@
+"""Experiments built on the estimator: per-rule presets and rule comparisons.
+
+>>> from nplearn.experiments import compare, format_table, preset
+>>> preset("dfa")["optimizer"]
+'rmsprop'
+"""
+from .compare import compare, format_table, write_json
+from .presets import PRESETS, preset, settings
+
+__all__ = ["compare", "format_table", "write_json", "PRESETS", "preset", "settings"]

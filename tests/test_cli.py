@@ -1,0 +1,104 @@
+"""The ``nplearn`` command line, run in-process through ``main(argv)``."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nplearn import Classifier, __version__, load_dataset
+from nplearn.cli import build_parser, main
+from nplearn.experiments import settings
+
+REPO = Path(__file__).resolve().parents[1]
+DIVERGE = ["--optimizer", "sgd", "--lr", "1e6", "--loss", "mse"]  # inf loss within 2 epochs
+
+
+def test_train_writes_files_and_saved_model_predicts_as_fit(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--rule", "fa", "--hidden", "20", "20", "--epochs", "2",
+                 "--seed", "3", "--out", str(out)]) == 0
+    for name in ("history.json", "model.npz", "model.json", "learning_curve.png",
+                 "learning_curve.svg"):
+        assert (out / name).is_file(), name
+    d = load_dataset("digits")
+    ref = Classifier(**settings("fa", hidden_sizes=(20, 20), epochs=2), random_state=3,
+                     verbose=False).fit(d.x_train, d.y_train,
+                                        eval_sets={"val": (d.x_val, d.y_val),
+                                                   "test": (d.x_test, d.y_test)})
+    loaded = Classifier.load(out / "model")
+    np.testing.assert_array_equal(loaded.predict(d.x_test), ref.predict(d.x_test))
+    history = json.loads((out / "history.json").read_text())
+    assert history["epoch"] == [1, 2]
+    assert history["test_error"] == ref.history_["test_error"]
+
+
+def test_train_prints_epochs_and_uses_default_out(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "epoch 1/2" in out and "epoch 2/2" in out and "final error: train" in out
+    assert (tmp_path / "runs" / "dfa-digits-seed0" / "model.npz").is_file()
+
+
+@pytest.mark.parametrize("argv", [
+    [], ["fit"], ["train", "--rule", "nope"], ["train", "--dataset", "nope"],
+    ["train", "--hidden", "0"], ["train", "--epochs", "-1"], ["train", "--epochs", "0"],
+    ["train", "--lr", "0"], ["train", "--lr", "-1e-3"], ["train", "--lr", "inf"],
+    ["train", "--dropout", "1"], ["train", "--activation", "swish"],
+    ["compare", "--rules", "bp", "nope"], ["compare", "--seeds", "-1"],
+])
+def test_bad_flags_exit_2_without_traceback(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+
+
+def test_divergence_is_a_message_and_exit_1(tmp_path, capsys):
+    assert main(["train", "--epochs", "2", *DIVERGE, "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "diverged" in err and "learning rate" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_dataset_names_the_download_script(tmp_path, capsys):
+    assert main(["train", "--dataset", "mnist", "--data-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "data_scripts/download.py mnist" in err and "Traceback" not in err
+
+
+def test_compare_prints_table_and_writes_files(tmp_path, capsys):
+    assert main(["compare", "--rules", "bp", "ifa", "--seeds", "0", "--epochs", "2",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "test error (%)" in out and str(tmp_path / "results.csv") in out
+    assert {line.split()[0] for line in out.splitlines() if line[:3] in ("bp ", "ifa")} == \
+        {"bp", "ifa"}
+    assert json.loads((tmp_path / "runs.json").read_text())["settings"]["ifa"]["epochs"] == 2
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_help_lists_every_flag_with_its_default(command, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        if action.dest == "help":
+            continue
+        assert action.option_strings[0] in text
+        assert action.help and "default" in action.help, action.dest
+        if action.choices:
+            assert all(str(c) in text for c in action.choices), action.dest
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_python_dash_m_help_in_a_subprocess():
+    proc = subprocess.run([sys.executable, "-m", "nplearn", "--help"], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "train" in proc.stdout and "compare" in proc.stdout
