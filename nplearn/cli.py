@@ -1,7 +1,8 @@
-"""The ``nplearn`` command: train one rule, or compare several.
+"""The ``nplearn`` command: train one rule, compare several, redraw a comparison's figures.
 
     nplearn train --rule dfa --hidden 100 100 --epochs 20 --out runs/dfa
     nplearn compare --rules bp fa dfa ifa --seeds 0 1 2 --out results
+    nplearn plot results --figure angles tsne
     python -m nplearn train --help
 
 Flags left unset take the rule's preset (:mod:`nplearn.experiments.presets`), and
@@ -19,6 +20,8 @@ from . import __version__
 from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
 from .experiments import compare, format_table, settings, write_json
+from .experiments.compare import EMBED_METHODS, format_overhead
+from .experiments.report import FIGURES, available, load_run, save_figures, write_report
 from .nn import ACTIVATIONS, LOSSES
 from .optim import OPTIMIZERS
 from .plot import plot_learning_curves, savefig
@@ -69,18 +72,46 @@ def build_parser():
     train.set_defaults(run=_run_train)
 
     comp = sub.add_parser("compare", help="train several rules over seeds and tabulate",
-                          description="Train every rule once per seed with its preset; print "
-                          "a table of errors (mean ± std over seeds) and write results.csv, "
-                          "runs.json and learning_curves.png/.svg.")
+                          description="Train every rule once per seed with its preset, "
+                          "recording alignment angles and weight norms on the way; print a "
+                          "table of errors (mean ± std over seeds) and write results.csv, "
+                          "runs.json, embeddings.npz, every figure as PNG and SVG, and "
+                          "report.html, one self-contained page with all of them.")
     comp.add_argument("--rules", nargs="+", choices=list(RULES), default=None, metavar="RULE",
                       help=f"rules to compare, from {{{', '.join(RULES)}}} (default: all)")
     _add_data_flags(comp)
     comp.add_argument("--seeds", nargs="+", type=_nonnegative_int, default=[0, 1, 2],
                       metavar="SEED", help="one run per seed and rule (default: 0 1 2)")
     _add_model_flags(comp)
+    comp.add_argument("--record-every", type=_positive_int, metavar="N",
+                      help="optimiser steps between two records of alignment angles and "
+                      "weight norms (default: one epoch, ceil(n_train / batch size))")
+    comp.add_argument("--no-record", dest="record", action="store_false",
+                      help="do not record alignment angles and weight norms (default: record, "
+                      "on 256 fixed training samples)")
+    comp.add_argument("--embed", choices=EMBED_METHODS, default="tsne",
+                      help="2-D map of the input and every hidden layer of each rule's first "
+                      "seed, on test samples: t-SNE, PCA (fast) or none (default: tsne)")
+    comp.add_argument("--embed-samples", type=_positive_int, default=500, metavar="N",
+                      help="at most N test samples, stratified, in the 2-D maps (default: 500)")
     comp.add_argument("--out", default="results", metavar="DIR",
                       help="output folder (default: results)")
     comp.set_defaults(run=_run_compare)
+
+    keys = list(FIGURES)
+    plot = sub.add_parser("plot", help="redraw the figures and report of a saved comparison",
+                          description="Redraw figures of a comparison from RUN_DIR/runs.json "
+                          "(and embeddings.npz), without retraining. Figures: "
+                          + "; ".join(f"{k}: {FIGURES[k].file}.png/.svg" for k in keys)
+                          + "; report: report.html.")
+    plot.add_argument("run_dir", metavar="RUN_DIR",
+                      help="folder written by `nplearn compare --out RUN_DIR` (no default)")
+    plot.add_argument("--figure", nargs="+", choices=[*keys, "report", "all"], default=["all"],
+                      metavar="NAME", help=f"one or more of {{{', '.join(keys)}, report, all}}; "
+                      "all: every figure the run has data for, and the report (default: all)")
+    plot.add_argument("--out", metavar="DIR",
+                      help="folder for the redrawn files (default: RUN_DIR)")
+    plot.set_defaults(run=_run_plot)
     return parser
 
 
@@ -142,7 +173,9 @@ def _run_train(args):
 
 def _run_compare(args):
     result = compare(args.dataset, rules=args.rules, seeds=args.seeds, out_dir=args.out,
-                     data_dir=args.data_dir, **_model_overrides(args))
+                     data_dir=args.data_dir, record=args.record, record_every=args.record_every,
+                     embed=args.embed, embed_samples=args.embed_samples,
+                     **_model_overrides(args))
     d = result["dataset"]
     print(f"{d['name']}: {d['n_train']} train / {d['n_val']} val / {d['n_test']} test, "
           f"seeds {' '.join(map(str, result['seeds']))}\n")
@@ -150,7 +183,27 @@ def _run_compare(args):
     for run in result["runs"]:
         if run["status"] != "ok":
             print(f"{run['rule']} seed {run['seed']} diverged: {run['message']}")
+    if format_overhead(result):
+        print(format_overhead(result))
     print(f"\nwrote {', '.join(result['files'])}")
+    return 0
+
+
+def _run_plot(args):
+    result = load_run(args.run_dir)
+    out = Path(args.out or args.run_dir)
+    wanted = args.figure
+    if "all" in wanted:
+        keys, report = available(result), True
+    else:
+        keys, report = [k for k in FIGURES if k in wanted], "report" in wanted
+    files, pngs = save_figures(result, out, keys)     # ValueError says what is missing
+    if report:
+        files.append(write_report(out, result, pngs))
+    skipped = [k for k in FIGURES if "all" in wanted and k not in keys]
+    if skipped:
+        print(f"skipped (no data in {args.run_dir}): {', '.join(skipped)}")
+    print(f"wrote {', '.join(map(str, files))}")
     return 0
 
 

@@ -48,6 +48,8 @@ def test_train_prints_epochs_and_uses_default_out(tmp_path, monkeypatch, capsys)
     ["train", "--lr", "0"], ["train", "--lr", "-1e-3"], ["train", "--lr", "inf"],
     ["train", "--dropout", "1"], ["train", "--activation", "swish"],
     ["compare", "--rules", "bp", "nope"], ["compare", "--seeds", "-1"],
+    ["compare", "--embed", "umap"], ["compare", "--record-every", "0"],
+    ["compare", "--embed-samples", "0"], ["plot"], ["plot", "x", "--figure", "nope"],
 ])
 def test_bad_flags_exit_2_without_traceback(argv, capsys):
     assert main(argv) == 2
@@ -70,15 +72,58 @@ def test_missing_dataset_names_the_download_script(tmp_path, capsys):
 
 def test_compare_prints_table_and_writes_files(tmp_path, capsys):
     assert main(["compare", "--rules", "bp", "ifa", "--seeds", "0", "--epochs", "2",
+                 "--embed", "pca", "--embed-samples", "100", "--record-every", "7",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "test error (%)" in out and str(tmp_path / "results.csv") in out
     assert {line.split()[0] for line in out.splitlines() if line[:3] in ("bp ", "ifa")} == \
         {"bp", "ifa"}
-    assert json.loads((tmp_path / "runs.json").read_text())["settings"]["ifa"]["epochs"] == 2
+    assert "recording overhead:" in out and "every 7 steps on 256 training samples" in out
+    assert str(tmp_path / "report.html") in out
+    saved = json.loads((tmp_path / "runs.json").read_text())
+    assert saved["settings"]["ifa"]["epochs"] == 2
+    assert saved["runs"][0]["record"]["step"][:3] == [0, 7, 14]
+    assert saved["embedding"]["method"] == "pca" and saved["embedding"]["n_samples"] == 100
 
 
-@pytest.mark.parametrize("command", ["train", "compare"])
+def test_compare_no_record_no_embed(tmp_path, capsys):
+    assert main(["compare", "--rules", "dfa", "--seeds", "0", "--epochs", "1", "--no-record",
+                 "--embed", "none", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "recording overhead" not in out and "rec. (%)" not in out
+    assert not (tmp_path / "update_angles.png").exists()
+    assert not (tmp_path / "embeddings.npz").exists() and (tmp_path / "report.html").is_file()
+    assert main(["plot", str(tmp_path), "--figure", "angles"]) == 1      # nothing recorded
+    assert "--no-record" in capsys.readouterr().err
+
+
+def test_plot_redraws_a_saved_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["compare", "--rules", "bp", "dfa", "--seeds", "0", "--epochs", "1",
+                 "--hidden", "8", "8", "--embed", "pca", "--embed-samples", "60",
+                 "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["plot", str(run), "--out", str(tmp_path / "all")]) == 0
+    names = {p.name for p in (tmp_path / "all").iterdir()}
+    assert names == {f"{f}.{ext}" for f in ("learning_curves", "update_angles",
+                                            "feedback_angles", "embeddings", "weight_norms",
+                                            "weight_histograms") for ext in ("png", "svg")} | \
+        {"report.html"}
+    saved = (run / "runs.json").read_bytes()
+    (run / "update_angles.png").unlink()
+    assert main(["plot", str(run), "--figure", "angles"]) == 0          # default --out: RUN_DIR
+    assert (run / "update_angles.png").is_file() and (run / "runs.json").read_bytes() == saved
+    assert str(run / "update_angles.svg") in capsys.readouterr().out
+
+
+def test_plot_without_runs_json_says_how_to_make_one(tmp_path, capsys):
+    assert main(["plot", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "no runs.json" in err and f"nplearn compare --out {tmp_path}" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "plot"])
 def test_help_lists_every_flag_with_its_default(command, capsys):
     assert main([command, "--help"]) == 0
     text = capsys.readouterr().out
@@ -86,7 +131,7 @@ def test_help_lists_every_flag_with_its_default(command, capsys):
     for action in sub._actions:
         if action.dest == "help":
             continue
-        assert action.option_strings[0] in text
+        assert (action.option_strings or [action.metavar])[0] in text
         assert action.help and "default" in action.help, action.dest
         if action.choices:
             assert all(str(c) in text for c in action.choices), action.dest
@@ -101,4 +146,4 @@ def test_python_dash_m_help_in_a_subprocess():
     proc = subprocess.run([sys.executable, "-m", "nplearn", "--help"], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert "train" in proc.stdout and "compare" in proc.stdout
+    assert all(c in proc.stdout for c in ("train", "compare", "plot"))

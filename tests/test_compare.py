@@ -1,7 +1,9 @@
-"""Rule comparison, presets and the learning-curve figure."""
+"""Rule comparison, presets, recording during compare and the learning-curve figure."""
 import csv
 import json
+import math
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import imread
@@ -15,7 +17,7 @@ DIVERGE = {"optimizer": "sgd", "learning_rate": 1e6, "loss": "mse"}  # inf loss 
 
 def test_compare_writes_csv_json_png(tmp_path):
     result = compare("digits", rules=["bp", "dfa"], seeds=(0, 1), epochs=2, out_dir=tmp_path,
-                     progress=False)
+                     progress=False, embed="pca")
     rows = list(csv.DictReader((tmp_path / "results.csv").open()))
     assert [r["rule"] for r in rows] == ["bp", "dfa"]
     assert 0 <= float(rows[0]["test_error_pct_mean"]) <= 100
@@ -32,11 +34,62 @@ def test_compare_writes_csv_json_png(tmp_path):
     assert (tmp_path / "learning_curves.svg").is_file()
     table = format_table(result["summary"]).splitlines()
     assert len(table) == 2 + 2 and table[2].startswith("bp") and table[3].startswith("dfa")
-    assert "±" in table[2]
+    assert "±" in table[2] and "rec. (%)" in table[0] and "→" in table[3]
+
+
+def test_recorded_history_shapes_in_runs_json(tmp_path):
+    epochs, hidden = 3, (12, 10)
+    compare("digits", rules=["bp", "dfa", "ifa"], seeds=(0, 1), epochs=epochs,
+            hidden_sizes=hidden, out_dir=tmp_path, progress=False, embed="pca",
+            embed_samples=50)
+    saved = json.loads((tmp_path / "runs.json").read_text())
+    per_epoch = math.ceil(1293 / 64)
+    assert saved["record"]["every"] == {"bp": per_epoch, "dfa": per_epoch, "ifa": per_epoch}
+    assert saved["record"]["probe_size"] == 256 and 0 < saved["record"]["overhead_mean"] < 1
+    for run in saved["runs"]:
+        rec = run["record"]
+        assert rec["step"] == [per_epoch * i for i in range(epochs + 1)]  # step 0, each epoch
+        assert all(len(rec[k]) == epochs + 1 for k in rec)
+        assert {len(e) for e in rec["update_angle_mean"]} == {2}          # hidden layers
+        assert {len(e) for e in rec["weight_norm"]} == {3}                # weight layers
+        assert {len(e) for e in rec["weight_angle"]} == {3}
+        names = {"bp": set(), "dfa": {"B1", "B2"}, "ifa": {"B1"}}[run["rule"]]
+        assert all(set(e) == names for e in rec["feedback_angle"])
+        if run["rule"] == "dfa":                  # zero initial weights: no angle at step 0
+            assert rec["update_angle_mean"][0] == [None, None]
+        assert all(0 <= a <= 180 for e in rec["update_angle_mean"][1:] for a in e)
+        assert 0 < run["record_overhead"] < 1 and run["record_seconds"] < run["seconds"]
+        sizes = {"W1": 64 * 12, "W2": 12 * 10, "W3": 10 * 10}
+        assert {k: sum(c) for k, c in run["weight_hist"].items()} == sizes
+        assert (run["knn"] is None) == (run["seed"] != 0)
+    assert all(len(e) == 11 for k, e in saved["weight_bins"].items() if k == "W2")  # sqrt bins
+    assert set(saved["embedding"]["knn"]) == {"bp", "dfa", "ifa"}
+    s = saved["summary"]["dfa"]
+    assert s["knn_input"] == saved["embedding"]["knn"]["dfa"]["input"]
+    assert s["knn_last"] == saved["embedding"]["knn"]["dfa"]["h2"]
+    with np.load(tmp_path / "embeddings.npz") as f:
+        assert f["labels"].shape == (50,) and f["input"].shape == (50, 2)
+        assert f["dfa.h2"].shape == (50, 2) and list(f["rules"]) == ["bp", "dfa", "ifa"]
+
+
+def test_record_every_and_no_record():
+    result = compare(rules=["fa"], seeds=(0,), epochs=1, record_every=5, embed="none",
+                     progress=False)
+    assert result["runs"][0]["record"]["step"] == [0, 5, 10, 15, 20, 21]   # and the last step
+    assert result["embedding"] is None and result["runs"][0].get("knn") is None
+    result = compare(rules=["fa"], seeds=(0,), epochs=1, record=False, embed="none",
+                     progress=False)
+    run = result["runs"][0]
+    assert run["record"] is None and run["record_overhead"] is None and result["record"] is None
+    assert "rec. (%)" not in format_table(result["summary"])
+    with pytest.raises(ValueError, match="embed"):
+        compare(rules=["fa"], embed="umap")
+    with pytest.raises(ValueError, match="too few"):
+        compare(rules=["fa"], seeds=(0,), epochs=1, embed_samples=5, progress=False)
 
 
 def test_compare_defaults_to_every_registered_rule():
-    result = compare(seeds=(0,), epochs=1, progress=False)
+    result = compare(seeds=(0,), epochs=1, progress=False, embed="none")
     assert list(result["summary"]) == list(RULES)
     assert [r["rule"] for r in result["runs"]] == list(RULES)
 
@@ -44,7 +97,7 @@ def test_compare_defaults_to_every_registered_rule():
 def test_diverged_run_is_recorded_and_others_go_on(tmp_path, monkeypatch):
     monkeypatch.setitem(PRESETS, "bp", {**PRESETS["bp"], **DIVERGE})
     result = compare(rules=["bp", "dfa"], seeds=(0,), epochs=2, out_dir=tmp_path,
-                     progress=False)
+                     progress=False, embed="pca")
     bp, dfa = result["runs"]
     assert bp["status"] == "diverged" and "learning rate" in bp["message"]
     assert bp["history"] is None and bp["test_error"] is None
@@ -52,6 +105,9 @@ def test_diverged_run_is_recorded_and_others_go_on(tmp_path, monkeypatch):
     assert result["summary"]["bp"]["n_diverged"] == 1
     assert "diverged" in format_table(result["summary"]).splitlines()[2]
     assert (tmp_path / "learning_curves.png").is_file()  # drawn from the runs that finished
+    assert bp["record"] is None and bp["weight_hist"] is None and "bp" not in \
+        result["embedding"]["knn"]
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "embeddings.npz").is_file()
 
 
 def test_all_runs_diverged_still_writes_the_tables(tmp_path):
@@ -60,6 +116,8 @@ def test_all_runs_diverged_still_writes_the_tables(tmp_path):
     assert result["runs"][0]["status"] == "diverged"
     assert (tmp_path / "results.csv").is_file() and (tmp_path / "runs.json").is_file()
     assert not (tmp_path / "learning_curves.png").exists()
+    assert not (tmp_path / "embeddings.npz").exists()
+    assert "every run diverged" not in (tmp_path / "report.html").read_text()
 
 
 def test_preset_merges_a_copy_and_falls_back_to_rule_defaults(monkeypatch):

@@ -59,16 +59,12 @@ def feedback_angles(model, rule):
     return {name: angle(B, M) for name, B, M in rule.feedback_pairs(model)}
 
 
-def _traces(model, rule, x, Y, seed):
-    # same seed -> same dropout masks for both passes
-    tr_rule, tr_bp = {}, {}
-    g_rule = rule.updates(model, x, Y, rng=np.random.default_rng(seed), trace=tr_rule)
-    g_bp = BP().updates(model, x, Y, rng=np.random.default_rng(seed), trace=tr_bp)
-    return tr_rule, tr_bp, g_rule, g_bp
-
-
 def update_angles(model, rule, x, Y, seed=0):
     """Per-sample angles between ``rule``'s and BP's hidden update directions.
+
+    One forward pass serves both rules (same weights, same dropout masks), then
+    each rule's :meth:`~nplearn.rules.base.LearningRule.deltas` gives its
+    ``delta_l`` and DFA Eq. (10) its weight updates.
 
     Parameters
     ----------
@@ -77,6 +73,8 @@ def update_angles(model, rule, x, Y, seed=0):
     x : ndarray of shape (n, n_0)
     Y : ndarray of shape (n, n_L)
         One-hot targets.
+    seed : int
+        Seeds the dropout masks (if the model uses dropout).
 
     Returns
     -------
@@ -87,8 +85,11 @@ def update_angles(model, rule, x, Y, seed=0):
         ``{l: float}`` for every layer: angle between the rule's and BP's
         batch update of ``W_l``.
     """
-    tr_rule, tr_bp, g_rule, g_bp = _traces(model, rule, x, Y, seed)
+    fwd = model.forward(x, np.random.default_rng(seed))
+    e = model.loss.error(fwd.y_hat, Y)                              # DFA Eq. (5)
+    d_rule, d_bp = rule.deltas(model, fwd, e), BP().deltas(model, fwd, e)
     L = model.n_layers
-    deltas = {l: row_angles(tr_rule[f"delta_{l}"], tr_bp[f"delta_{l}"]) for l in range(1, L)}
-    weights = {l: angle(g_rule[f"W{l}"], g_bp[f"W{l}"]) for l in range(1, L + 1)}
+    deltas = {l: row_angles(d_rule[l], d_bp[l]) for l in range(1, L)}
+    weights = {l: angle(d_rule[l].T @ fwd.h[l - 1], d_bp[l].T @ fwd.h[l - 1])  # Eq. (10)
+               for l in range(1, L + 1)}
     return deltas, weights

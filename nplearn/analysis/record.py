@@ -2,7 +2,7 @@
 
 Attach it with ``Classifier.fit(..., callbacks=[rec])`` or
 ``nplearn.train.train(..., callbacks=[rec])``. Every ``every`` optimiser steps
-(and once before the first step) it measures, on a fixed probe batch:
+(and before the first and after the last step) it measures, on a fixed probe batch:
 
 ``update_angle_mean[l]``, ``update_angle_std[l]``
     mean and spread over the probe samples of the angle between the rule's
@@ -41,7 +41,8 @@ class AlignmentRecorder:
     Attributes
     ----------
     history : dict of lists
-        ``step``, ``epoch`` and the quantities above; per-layer quantities are
+        ``step``, ``epoch`` (epochs done, fractional: ``step / batches per epoch``) and
+        the quantities above; per-layer quantities are
         lists of per-record lists (hidden layers 1..L-1, or weight layers 1..L).
     seconds_ : float
         Time spent recording.
@@ -64,6 +65,10 @@ class AlignmentRecorder:
         if state.step % self.every == 0:
             self.record(state)
 
+    def on_train_end(self, state):
+        if not self.history["step"] or self.history["step"][-1] != state.step:
+            self.record(state)    # always keep the final state
+
     def record(self, state):
         """Measure now and append to :attr:`history`."""
         t0 = time.perf_counter()
@@ -73,7 +78,7 @@ class AlignmentRecorder:
         per_sample, per_weight = update_angles(model, rule, x, Y, seed=state.step)
         h = self.history
         h["step"].append(int(state.step))
-        h["epoch"].append(int(state.epoch))
+        h["epoch"].append(state.step / state.n_batches)
         h["update_angle_mean"].append([_nanstat(np.nanmean, a) for a in per_sample.values()])
         h["update_angle_std"].append([_nanstat(np.nanstd, a) for a in per_sample.values()])
         h["weight_angle"].append(list(per_weight.values()))

@@ -1,34 +1,49 @@
 """Compare learning rules: every rule for every seed on one dataset, summarised and plotted.
 
 >>> from nplearn.experiments import compare, format_table
->>> result = compare("digits", rules=["bp", "dfa"], seeds=(0,), epochs=2)
+>>> result = compare("digits", rules=["bp", "dfa"], seeds=(0,), epochs=2, embed="pca")
 >>> print(format_table(result["summary"]))  # doctest: +SKIP
 
 All runs share one train/validation/test split (validation seed 0), so the seeds vary
-only the weights, the feedback matrices, the shuffling and dropout.
+only the weights, the feedback matrices, the shuffling and dropout. Besides the errors,
+each run records (unless ``record=False``) the alignment angles and weight norms of
+:class:`nplearn.analysis.AlignmentRecorder` on one fixed, stratified probe of 256
+training samples, once per epoch by default; the first seed of each rule maps a
+stratified subset of the test set, in the input and in every hidden layer, to 2-D
+(DFA paper, Fig. 3) and scores how separated the classes are there (5-NN accuracy).
 """
 import csv
 import io
 import json
+import math
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .. import __version__
+from ..analysis import AlignmentRecorder, embed as embed_2d, knn_accuracy
 from ..data import load_dataset
+from ..data.split import stratified_split
 from ..estimator import Classifier
-from ..plot import plot_learning_curves, savefig
 from ..rules import RULES
 from ..train import DivergenceError, atomic_write
 from .presets import settings
+from .report import save_embeddings, save_figures, write_report
 
 SPLITS = ("test", "val", "train")
+EMBED_METHODS = ("tsne", "pca", "none")
+PROBE_SIZE = 256    # training samples the AlignmentRecorder measures on
+KNN_K = 5           # neighbours of the "how separated are the classes" score
+HIST_BINS = 100     # at most this many bins per final-weight histogram, shared by all runs
+NOT_SAVED = ("files", "embedding_coords")   # result keys kept out of runs.json
 
 
 def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_sizes=None,
-            out_dir=None, data_dir=None, progress=None, **overrides):
+            out_dir=None, data_dir=None, progress=None, record=True, record_every=None,
+            embed="tsne", embed_samples=500, **overrides):
     """Train each rule with its preset once per seed; record, summarise and save.
 
     Parameters
@@ -44,48 +59,99 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     hidden_sizes : tuple of int, optional
         Overrides every preset's hidden layers.
     out_dir : str or path-like, optional
-        If given, write ``results.csv``, ``runs.json`` and ``learning_curves.png/.svg``.
+        If given, write ``results.csv``, ``runs.json``, ``embeddings.npz``, every
+        figure as PNG and SVG (:data:`nplearn.experiments.report.FIGURES`) and the
+        self-contained ``report.html``.
     data_dir : str or path-like, optional
         Folder of downloaded datasets (see :func:`nplearn.data.data_home`).
     progress : bool, optional
         Progress bar over the runs; ``None``: only on a terminal.
+    record : bool, default True
+        Attach an :class:`~nplearn.analysis.AlignmentRecorder` to every run.
+    record_every : int, optional
+        Optimiser steps between records; default one epoch, ``ceil(n_train / batch_size)``.
+        The first and the last step are always recorded.
+    embed : {"tsne", "pca", "none"}, default "tsne"
+        2-D map of the input and hidden layers for the first seed of each rule.
+    embed_samples : int, default 500
+        At most this many test samples (stratified) in the maps.
     **overrides
         Further ``Classifier`` kwargs for every rule (e.g. ``learning_rate=1e-4``).
 
     Returns
     -------
     dict
-        ``nplearn_version``, ``dataset`` (name and split sizes), ``seeds``, ``settings``
-        (rule -> the exact ``Classifier`` kwargs, paper defaults filled in), ``runs``
-        (one dict per rule and seed: ``rule, seed, status`` ("ok" or "diverged"),
-        ``message, test_error, val_error, train_error`` (fractions, last epoch),
-        ``seconds`` (fit wall time), ``epochs, history``), ``summary`` (rule ->
-        means and std over the finished runs, see :func:`format_table`) and, with
+        ``nplearn_version``, ``date``, ``dataset`` (name and split sizes), ``seeds``,
+        ``settings`` (rule -> the exact ``Classifier`` kwargs), ``record`` (probe
+        size, steps between records and per epoch, per rule; mean overhead) or
+        ``None``, ``embedding`` (method, samples, columns, class names, 5-NN
+        accuracies per rule and column) or ``None``, ``weight_bins`` (layer -> bin
+        edges), ``runs`` (one dict per rule and seed: ``rule, seed, status``
+        ("ok" or "diverged"), ``message, test_error, val_error, train_error``
+        (fractions, last epoch), ``seconds`` (fit wall time, recording included),
+        ``epochs, history, record`` (the recorder's history), ``record_seconds,
+        record_overhead`` (``record_seconds / seconds``), ``weight_hist`` (layer ->
+        counts), ``knn``), ``summary`` (rule -> means over the finished runs, see
+        :func:`format_table`), ``embedding_coords`` (labels, test-set indices and
+        the maps; not in ``runs.json``, in ``embeddings.npz``) and, with
         ``out_dir``, ``files``.
     """
     rules = list(dict.fromkeys(RULES if rules is None else rules))
     seeds = [int(s) for s in seeds]
     if not rules or not seeds:
         raise ValueError("compare needs at least one rule and one seed")
+    if embed not in EMBED_METHODS:
+        raise ValueError(f"embed must be one of {', '.join(EMBED_METHODS)}, got {embed!r}")
+    if record_every is not None and int(record_every) < 1:
+        raise ValueError(f"record_every must be >= 1, got {record_every}")
     kwargs = {r: settings(r, epochs=epochs, hidden_sizes=hidden_sizes, **overrides) for r in rules}
     data = load_dataset(dataset, data_dir=data_dir, dtype=kwargs[rules[0]]["dtype"])
+    n_train = len(data.y_train)
+    per_epoch = {r: math.ceil(n_train / kwargs[r]["batch_size"]) for r in rules}
+    every = {r: int(record_every or per_epoch[r]) for r in rules}
+    probe = _subset(data.x_train, data.y_train, PROBE_SIZE)[:2] if record else None
+    shown = None if embed == "none" else _subset(data.x_test, data.y_test, embed_samples,
+                                                  need=2 * data.n_classes)
     jobs = [(r, s) for r in rules for s in seeds]
     bar = tqdm(jobs, desc="compare", unit="run", leave=False,
                disable=None if progress is None else not progress)
-    runs = []
+    runs, finals, maps, input_map = [], [], {}, None
     for rule, seed in bar:
         bar.set_postfix_str(f"{rule} seed {seed}")
-        runs.append(_run(seed, kwargs[rule], data))
+        run, clf = _run(seed, kwargs[rule], data, probe, every[rule])
+        run["knn"] = None
+        runs.append(run)
+        finals.append(clf.model_.params if run["status"] == "ok" else None)
+        if shown is not None and seed == seeds[0] and run["status"] == "ok":
+            bar.set_postfix_str(f"{rule}: {embed} of every layer")
+            input_map = input_map if input_map is not None else embed_2d(shown[0], embed)
+            maps[rule], run["knn"] = _layer_maps(clf.model_, shown, embed, input_map)
+    bins = _weight_bins(finals)
+    for run, params in zip(runs, finals):
+        run["weight_hist"] = None if params is None else {
+            k: np.histogram(params[k], bins=e)[0] for k, e in bins.items()}
     result = {
         "nplearn_version": __version__,
-        "dataset": {"name": data.name, "n_train": len(data.y_train), "n_val": len(data.y_val),
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "dataset": {"name": data.name, "n_train": n_train, "n_val": len(data.y_val),
                     "n_test": len(data.y_test), "n_features": data.n_features,
                     "n_classes": data.n_classes},
         "seeds": seeds,
         "settings": kwargs,
+        "record": None if probe is None else {
+            "probe_size": len(probe[1]), "every": every, "steps_per_epoch": per_epoch,
+            "overhead_mean": _mean([r["record_overhead"] for r in runs])},
+        "embedding": None if shown is None else {
+            "method": embed, "n_samples": len(shown[1]), "seed": seeds[0], "k": KNN_K,
+            "columns": [_column(j) for j in range(max(map(len, maps.values()), default=0))],
+            "label_names": [str(n) for n in data.label_names],
+            "knn": {r["rule"]: r["knn"] for r in runs if r.get("knn")}},
+        "weight_bins": bins,
         "runs": runs,
         "summary": _summarize(runs, rules),
     }
+    if maps:
+        result["embedding_coords"] = {"labels": shown[1], "index": shown[2], "maps": maps}
     if out_dir is not None:
         result["files"] = [str(p) for p in _write(result, Path(out_dir))]
     return result
@@ -95,15 +161,26 @@ def format_table(summary):
     """Aligned text table of a ``compare(...)["summary"]``: errors in %, mean ± std over seeds.
 
     A rule whose runs all diverged shows ``diverged``; ``runs`` counts finished/total.
+    ``rec. (%)`` is the share of fit time spent recording alignment (if recorded);
+    ``5-NN (%)`` the k-NN accuracy in the 2-D map of the input and of the last hidden
+    layer (if embedded).
     """
-    head = ("rule", "test error (%)", "val error (%)", "train error (%)", "time (s)", "runs")
+    head = ["rule", "test error (%)", "val error (%)", "train error (%)", "time (s)"]
+    rec = any(s.get("record_overhead_mean") is not None for s in summary.values())
+    knn = any(s.get("knn_input") is not None for s in summary.values())
+    head += ["rec. (%)"] * rec + ["5-NN (%) input → last"] * knn + ["runs"]
     rows = []
     for rule, s in summary.items():
         test = ("diverged" if s["test_error_mean"] is None else
                 f"{100 * s['test_error_mean']:.2f} ± {100 * s['test_error_std']:.2f}")
-        rows.append((rule, test, _pct(s["val_error_mean"]), _pct(s["train_error_mean"]),
-                     "-" if s["seconds_mean"] is None else f"{s['seconds_mean']:.2f}",
-                     f"{s['n_runs'] - s['n_diverged']}/{s['n_runs']}"))
+        row = [rule, test, _pct(s["val_error_mean"]), _pct(s["train_error_mean"]),
+               "-" if s["seconds_mean"] is None else f"{s['seconds_mean']:.2f}"]
+        if rec:
+            row.append(_pct(s.get("record_overhead_mean"), 1))
+        if knn:
+            row.append("-" if s.get("knn_input") is None else
+                       f"{100 * s['knn_input']:.1f} → {100 * s['knn_last']:.1f}")
+        rows.append((*row, f"{s['n_runs'] - s['n_diverged']}/{s['n_runs']}"))
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                        for i, (c, w) in enumerate(zip(r, widths))) for r in (head, *rows)]
@@ -111,27 +188,85 @@ def format_table(summary):
     return "\n".join(lines)
 
 
+def format_overhead(result):
+    """One line on the cost of recording, or ``""`` if nothing was recorded."""
+    rec, runs = result.get("record"), [r for r in result["runs"] if r.get("record_overhead")]
+    if not rec or not runs:
+        return ""
+    v = [100 * r["record_overhead"] for r in runs]
+    every = sorted(set(rec["every"].values()))
+    return (f"recording overhead: {np.mean(v):.1f} % of fit time on average (runs: "
+            f"{min(v):.1f} to {max(v):.1f} %), AlignmentRecorder every "
+            f"{'/'.join(map(str, every))} steps on {rec['probe_size']} training samples")
+
+
 def write_json(path, obj):
-    """Write ``obj`` as indented JSON to ``path``, atomically."""
-    text = json.dumps(obj, indent=1, default=_jsonable)
+    """Write ``obj`` as indented JSON to ``path``, atomically; NaN and inf become ``null``."""
+    text = json.dumps(_plain(obj), indent=1, allow_nan=False)
     atomic_write(path, lambda fh: fh.write(text.encode()))
 
 
-def _run(seed, kwargs, data):
+def _run(seed, kwargs, data, probe, every):
     clf = Classifier(**kwargs, random_state=seed, verbose=False)
+    rec = None if probe is None else AlignmentRecorder(*probe, every=every, max_samples=PROBE_SIZE)
     run = {"rule": kwargs["rule"], "seed": seed, "status": "ok", "message": None}
     t0 = time.perf_counter()
     try:
-        clf.fit(data.x_train, data.y_train,
+        clf.fit(data.x_train, data.y_train, callbacks=[rec] if rec else [],
                 eval_sets={"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)})
     except DivergenceError as err:
         run.update(status="diverged", message=str(err), seconds=time.perf_counter() - t0,
-                   epochs=None, history=None, **{f"{k}_error": None for k in SPLITS})
-        return run
+                   epochs=None, history=None, record=None, record_seconds=None,
+                   record_overhead=None, **{f"{k}_error": None for k in SPLITS})
+        return run, clf
+    seconds = time.perf_counter() - t0
     h = clf.history_
     run.update({f"{k}_error": (h[f"{k}_error"] or [None])[-1] for k in SPLITS})
-    run.update(seconds=time.perf_counter() - t0, epochs=len(h["epoch"]), history=h)
-    return run
+    run.update(seconds=seconds, epochs=len(h["epoch"]), history=h,
+               record=rec.history if rec else None,
+               record_seconds=rec.seconds_ if rec else None,
+               record_overhead=rec.seconds_ / seconds if rec else None)
+    return run, clf
+
+
+def _layer_maps(model, shown, method, input_map):
+    """2-D maps ``[input, h_1, ...]`` of the samples ``shown``, and each map's k-NN accuracy.
+
+    As :func:`nplearn.analysis.layer_embeddings`, but the input's map, the same for
+    every rule, is passed in, computed once.
+    """
+    x, y = shown[0].astype(model.dtype), shown[1]
+    maps = [input_map, *(embed_2d(h, method) for h in model.hidden(x))]
+    return maps, {_column(j): knn_accuracy(z, y, k=KNN_K) for j, z in enumerate(maps)}
+
+
+def _subset(x, y, n, need=1):
+    """``(x, y, index)`` of at most ``n`` stratified samples (seed 0), flattened to 2-D."""
+    index = np.arange(len(y))
+    if n < len(y):
+        if n < need:
+            raise ValueError(f"{n} samples are too few: need at least {need} (2 per class for "
+                             "the k-NN score)")
+        index = np.sort(stratified_split(index, y, n, random_state=0)[2])
+    return np.reshape(x[index], (len(index), -1)), y[index], index
+
+
+def _weight_bins(finals):
+    """Per layer, bin edges spanning that layer's weights in every finished run.
+
+    ``sqrt(size)`` bins (10 to ``HIST_BINS``): a 10 x 100 output layer gets 31, so
+    its outline is not noise; a 100 x 100 layer gets 100.
+    """
+    finals = [p for p in finals if p is not None]
+    layers = [k for k in (finals[0] if finals else {}) if k.startswith("W")]
+    bins = {}
+    for k in layers:
+        lo = min(float(p[k].min()) for p in finals)
+        hi = max(float(p[k].max()) for p in finals)
+        lo, hi = (lo, hi) if hi > lo else (lo - 1, hi + 1)
+        n = int(np.clip(np.sqrt(finals[0][k].size), 10, HIST_BINS))
+        bins[k] = np.linspace(lo, hi, n + 1)
+    return bins
 
 
 def _summarize(runs, rules):
@@ -144,7 +279,11 @@ def _summarize(runs, rules):
             v = np.array([r[f"{k}_error"] for r in ok if r[f"{k}_error"] is not None])
             s[f"{k}_error_mean"] = float(v.mean()) if v.size else None
             s[f"{k}_error_std"] = float(v.std(ddof=1)) if v.size > 1 else (0.0 if v.size else None)
-        s["seconds_mean"] = float(np.mean([r["seconds"] for r in ok])) if ok else None
+        s["seconds_mean"] = _mean([r["seconds"] for r in ok])
+        s["record_overhead_mean"] = _mean([r["record_overhead"] for r in ok])
+        knn = next((r["knn"] for r in ok if r.get("knn")), None)
+        s["knn_input"] = knn and knn["input"]
+        s["knn_last"] = knn and knn[list(knn)[-1]]
         summary[rule] = s
     return summary
 
@@ -154,35 +293,54 @@ def _write(result, out_dir):
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["rule", "test_error_pct_mean", "test_error_pct_std", "val_error_pct_mean",
-                "train_error_pct_mean", "seconds_mean", "n_runs", "n_diverged"])
+                "train_error_pct_mean", "seconds_mean", "record_overhead_pct_mean",
+                "knn_input_pct", "knn_last_hidden_pct", "n_runs", "n_diverged"])
     for rule, s in result["summary"].items():
         w.writerow([rule, *(_num(s[k], 100) for k in ("test_error_mean", "test_error_std",
                                                       "val_error_mean", "train_error_mean")),
-                    _num(s["seconds_mean"]), s["n_runs"], s["n_diverged"]])
+                    _num(s["seconds_mean"]),
+                    *(_num(s[k], 100) for k in ("record_overhead_mean", "knn_input", "knn_last")),
+                    s["n_runs"], s["n_diverged"]])
     atomic_write(csv_path, lambda fh: fh.write(buf.getvalue().encode()))
-    write_json(json_path, result)
+    write_json(json_path, {k: v for k, v in result.items() if k not in NOT_SAVED})
     files = [csv_path, json_path]
-    histories = {}
-    for r in result["runs"]:
-        if r["history"]:
-            histories.setdefault(r["rule"], []).append(r["history"])
-    if histories:  # nothing to draw if every run diverged
-        n = len(result["seeds"])
-        fig = plot_learning_curves(histories, title=f"{result['dataset']['name']}: mean over "
-                                   f"{n} seed{'s' * (n > 1)}, band min to max")
-        files += savefig(fig, out_dir / "learning_curves")
+    if result.get("embedding_coords"):
+        files.append(save_embeddings(out_dir / "embeddings.npz", result))
+    written, pngs = save_figures(result, out_dir)
+    files += written
+    files.append(write_report(out_dir, result, figures=pngs))     # embeds the PNGs just saved
     return files
 
 
-def _pct(v):
-    return "-" if v is None else f"{100 * v:.2f}"
+def _column(j):
+    return "input" if j == 0 else f"h{j}"
+
+
+def _mean(values):
+    v = [x for x in values if x is not None]
+    return float(np.mean(v)) if v else None
+
+
+def _pct(v, digits=2):
+    return "-" if v is None else f"{100 * v:.{digits}f}"
 
 
 def _num(v, scale=1):
     return "" if v is None else f"{scale * v:.4f}"
 
 
-def _jsonable(o):
-    if isinstance(o, (np.generic, np.ndarray)):
-        return o.tolist()
+def _plain(o):
+    """JSON-ready copy: numpy -> Python, non-finite floats -> None, tuples -> lists."""
+    if isinstance(o, dict):
+        return {str(k): _plain(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_plain(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _plain(o.tolist())
+    if isinstance(o, np.generic):
+        o = o.item()
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if o is None or isinstance(o, (str, int, float, bool)):
+        return o
     raise TypeError(f"cannot write {type(o).__name__} to JSON")

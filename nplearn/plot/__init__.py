@@ -3,8 +3,24 @@
 >>> from nplearn.plot import plot_learning_curves, savefig
 >>> fig = plot_learning_curves({"dfa": [clf.history_]})  # doctest: +SKIP
 >>> savefig(fig, "runs/dfa/learning_curve")              # .png and .svg  # doctest: +SKIP
-"""
-from .curves import plot_learning_curves
-from .style import OKABE_ITO, rule_color, savefig
 
-__all__ = ["plot_learning_curves", "savefig", "rule_color", "OKABE_ITO"]
+==========================  =====================================================
+function                    draws
+==========================  =====================================================
+``plot_learning_curves``    error per epoch on train / validation / test
+``plot_update_angles``      angle of each rule's ``delta_l`` to BP's, per layer
+``plot_feedback_angles``    angle of each feedback matrix to the forward path
+``plot_embedding_grid``     t-SNE / PCA maps: rules x (input, h_1, ...) (DFA Fig. 3)
+``plot_weight_histograms``  distribution of the trained weights (PEPITA Fig. 5)
+``plot_weight_norms``       ``||W_l||_F`` over training
+==========================  =====================================================
+"""
+from .angles import plot_feedback_angles, plot_update_angles
+from .curves import plot_learning_curves
+from .embeddings import plot_embedding_grid
+from .style import OKABE_ITO, rule_color, savefig
+from .weights import plot_weight_histograms, plot_weight_norms
+
+__all__ = ["plot_learning_curves", "plot_update_angles", "plot_feedback_angles",
+           "plot_embedding_grid", "plot_weight_histograms", "plot_weight_norms", "savefig",
+           "rule_color", "OKABE_ITO"]

@@ -4,7 +4,7 @@ Each step asks the rule for update directions and hands them to the
 optimiser (``p -= lr * g`` for SGD). The loop keeps a per-epoch history,
 stops with :class:`DivergenceError` on a non-finite loss, shows a tqdm bar on
 a terminal and calls callbacks (``on_train_begin``, ``on_batch_end``,
-``on_epoch_end``) so analysis code can record without touching rule internals.
+``on_epoch_end``, ``on_train_end``) so analysis code can record without touching rule internals.
 """
 import time
 from dataclasses import dataclass, field
@@ -71,6 +71,7 @@ class TrainState:
     history: dict
     epoch: int = 0
     step: int = 0
+    n_batches: int = 1
     batch: tuple = field(default=None, repr=False)
 
 
@@ -96,7 +97,7 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
         used for any decision here).
     callbacks : sequence
         Objects with any of ``on_train_begin(state)``, ``on_batch_end(state)``,
-        ``on_epoch_end(state)``.
+        ``on_epoch_end(state)``, ``on_train_end(state)`` (``state`` is a :class:`TrainState`).
     rng : numpy.random.Generator
         Shuffling and dropout.
     eval_train : bool
@@ -122,8 +123,8 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     Y = one_hot(y, model.sizes[-1], model.dtype)
     rng = np.random.default_rng(rng)
     history = history if history is not None else {k: [] for k in HISTORY_KEYS}
-    state = TrainState(model, rule, optimizer, history,
-                       epoch=len(history["epoch"]), step=optimizer.t)
+    state = TrainState(model, rule, optimizer, history, epoch=len(history["epoch"]),
+                       step=optimizer.t, n_batches=-(-X.shape[0] // int(batch_size)))
     _call(callbacks, "on_train_begin", state)
     bar = tqdm(range(epochs), desc=f"{rule.name}", unit="epoch", disable=_quiet(progress),
                leave=False)
@@ -149,6 +150,7 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
                             val=_fmt(history["val_error"][-1]))
             state.epoch += 1
             _call(callbacks, "on_epoch_end", state)
+    _call(callbacks, "on_train_end", state)
     return history
 
 
