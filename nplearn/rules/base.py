@@ -94,11 +94,20 @@ class LearningRule:
             fill_trace(trace, model, fwd, e, delta, g, Y)
         return g
 
+    def learned_params(self):
+        """Arrays the rule owns that the OPTIMISER trains (e.g. BFA's feedback weights).
+
+        Keys must not clash with ``model.params``; :meth:`updates` returns their update
+        directions under the same keys. Default: none (feedback fixed or absent).
+        """
+        return {}
+
     def state(self):
-        """Fixed arrays the rule owns (e.g. ``{"B1": ...}``), for checkpoints."""
+        """Arrays the rule owns (fixed feedback ``B_``, learned ones), for checkpoints."""
         return {k: v for k, v in getattr(self, "B_", {}).items()}
 
     def load_state(self, state):
+        """Restore :meth:`state` (arrays are written into ``B_`` under the same keys)."""
         if state:
             self.B_ = {k: np.array(v) for k, v in state.items()}
 

@@ -54,7 +54,8 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False):
             f"the loss became {stats['loss']} at optimizer step {optimizer.t + 1}: training "
             f"diverged. Lower the learning rate (now {optimizer.lr:g}), e.g. to "
             f"{optimizer.lr / 10:g}.")
-    optimizer.step(model.params, g)
+    extra = rule.learned_params()                   # e.g. trainable feedback weights
+    optimizer.step({**model.params, **extra} if extra else model.params, g)
     if trace:
         tr["loss"] = stats["loss"]
         return tr
