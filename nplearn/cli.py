@@ -21,7 +21,8 @@ from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
 from .experiments import compare, format_table, settings, write_json
 from .experiments.compare import EMBED_METHODS, format_overhead
-from .experiments.report import FIGURES, available, load_run, save_figures, write_report
+from .experiments.figures import FIGURES, available, load_run, save_figures
+from .experiments.report import write_report
 from .nn import ACTIVATIONS, LOSSES
 from .optim import OPTIMIZERS
 from .plot import plot_learning_curves, savefig

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from nplearn.experiments import compare
-from nplearn.experiments.report import (FIGURES, alignment_rows, available, draw, load_run,
-                                        save_figures, write_report)
+from nplearn.experiments.figures import FIGURES, available, draw, load_run, save_figures
+from nplearn.experiments.report import alignment_rows, write_report
 
 IMG = '<img alt="{}" src="data:image/png;base64,'
 TINY = dict(epochs=2, hidden_sizes=(16, 16), progress=False)

@@ -31,7 +31,8 @@ from ..estimator import Classifier
 from ..rules import RULES
 from ..train import DivergenceError, atomic_write
 from .presets import settings
-from .report import save_embeddings, save_figures, write_report
+from .figures import save_embeddings, save_figures
+from .report import write_report
 
 SPLITS = ("test", "val", "train")
 EMBED_METHODS = ("tsne", "pca", "none")
@@ -60,7 +61,7 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
         Overrides every preset's hidden layers.
     out_dir : str or path-like, optional
         If given, write ``results.csv``, ``runs.json``, ``embeddings.npz``, every
-        figure as PNG and SVG (:data:`nplearn.experiments.report.FIGURES`) and the
+        figure as PNG and SVG (:data:`nplearn.experiments.figures.FIGURES`) and the
         self-contained ``report.html``.
     data_dir : str or path-like, optional
         Folder of downloaded datasets (see :func:`nplearn.data.data_home`).
