@@ -182,7 +182,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
         meta = {"nplearn_version": __version__, "params": params,
                 "model": {"sizes": self.model_.sizes, "activation": self.model_.f.name,
                           "loss": self.model_.loss.name, "dtype": self.model_.dtype.name},
-                "optimizer": {"name": self.optimizer_.name, "t": opt["t"], "lr": opt["lr"],
+                "optimizer": {"name": self.optimizer_.name, "backend": self.optimizer_.backend,
+                              "t": opt["t"], "lr": opt["lr"],
                               "base_lr": opt["base_lr"],
                               "hyper": {k: v for k, v in vars(self.optimizer_).items()
                                         if isinstance(v, float) and k not in ("lr", "base_lr")}},
@@ -206,7 +207,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             self.model_.params[k] = arrays[f"model/{k}"]
         self.rule_.load_state({k[5:]: v for k, v in arrays.items() if k.startswith("rule/")})
         o = meta["optimizer"]
-        self.optimizer_ = get_optimizer(o["name"], o["lr"], **o["hyper"])
+        self.optimizer_ = get_optimizer(o["name"], o["lr"], backend=o["backend"], **o["hyper"])
         self.optimizer_.load_state_dict(
             {"t": o["t"], "lr": o["lr"], "base_lr": o["base_lr"],
              **{k[6:]: v for k, v in arrays.items() if k.startswith("optim/")}})

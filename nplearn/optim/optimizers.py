@@ -1,5 +1,8 @@
 """Optimisers: they apply update directions ``g`` to parameters, in place.
 
+Each update is one fused pass per parameter (:mod:`nplearn.optim.kernels`): a
+Numba kernel by default, or its readable NumPy twin with ``backend="numpy"``.
+
 A learning rule returns ``g`` (a dict keyed like ``model.params``); the
 optimiser turns it into a step. With plain SGD the step is ``p -= lr * g``.
 The optimisers know nothing about learning rules (scikit-learn's
@@ -10,16 +13,21 @@ parameter key, and exposed through :meth:`Optimizer.state_dict` for checkpoints.
 """
 import numpy as np
 
+from .kernels import BACKENDS, fused_update
+
 
 class Optimizer:
     """Base class. ``lr`` may be changed between steps (learning-rate schedules)."""
 
     name = None
 
-    def __init__(self, lr):
+    def __init__(self, lr, backend="numba"):
         lr = float(lr)
         if not (np.isfinite(lr) and lr > 0):
             raise ValueError(f"learning rate must be a positive finite number, got {lr}")
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+        self.backend = backend
         self.lr = self.base_lr = lr   # a schedule sets lr = base_lr * factor
         self.t = 0
         self.state = {}
@@ -58,21 +66,18 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, lr=0.01, momentum=0.0):
-        super().__init__(lr)
+    def __init__(self, lr=0.01, momentum=0.0, backend="numba"):
+        super().__init__(lr, backend)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
 
     def _update(self, k, p, g):
         if self.momentum:
-            v = self._slot("v", k, p)
-            v *= self.momentum
-            v += g
-            np.multiply(v, self.lr, out=g)   # g is scratch now: lr * v
+            fused_update("momentum", self.backend, p, g, self._slot("v", k, p), self.lr,
+                         self.momentum)
         else:
-            g *= self.lr
-        p -= g
+            fused_update("sgd", self.backend, p, g, self.lr)
 
 
 class RMSprop(Optimizer):
@@ -83,19 +88,13 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
 
-    def __init__(self, lr=1e-3, rho=0.9, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, lr=1e-3, rho=0.9, eps=1e-8, backend="numba"):
+        super().__init__(lr, backend)
         self.rho, self.eps = float(rho), float(eps)
 
     def _update(self, k, p, g):
-        r = self._slot("r", k, p)
-        r *= self.rho
-        r += (1.0 - self.rho) * (g * g)
-        denom = np.sqrt(r)
-        denom += self.eps
-        g *= self.lr
-        g /= denom
-        p -= g
+        fused_update("rmsprop", self.backend, p, g, self._slot("r", k, p), self.lr, self.rho,
+                     self.eps)
 
 
 class Adam(Optimizer):
@@ -107,21 +106,14 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, backend="numba"):
+        super().__init__(lr, backend)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def _update(self, k, p, g):
-        m, v = self._slot("m", k, p), self._slot("v", k, p)
-        m *= self.beta1
-        m += (1.0 - self.beta1) * g
-        v *= self.beta2
-        v += (1.0 - self.beta2) * (g * g)
-        c1 = 1.0 - self.beta1 ** self.t
-        c2 = 1.0 - self.beta2 ** self.t
-        denom = np.sqrt(v / c2)
-        denom += self.eps
-        p -= (self.lr / c1) * m / denom
+        c1, c2 = 1.0 - self.beta1 ** self.t, 1.0 - self.beta2 ** self.t
+        fused_update("adam", self.backend, p, g, self._slot("m", k, p), self._slot("v", k, p),
+                     self.lr, self.beta1, self.beta2, self.eps, c1, c2)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, RMSprop, Adam)}

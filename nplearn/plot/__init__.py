@@ -13,14 +13,16 @@ function                    draws
 ``plot_embedding_grid``     t-SNE / PCA maps: rules x (input, h_1, ...) (DFA Fig. 3)
 ``plot_weight_histograms``  distribution of the trained weights (PEPITA Fig. 5)
 ``plot_weight_norms``       ``||W_l||_F`` over training
+``plot_generated``          images a BFA network generates from labels (its Fig. 6)
 ==========================  =====================================================
 """
 from .angles import plot_feedback_angles, plot_update_angles
 from .curves import plot_learning_curves
 from .embeddings import plot_embedding_grid
+from .generation import plot_generated
 from .style import OKABE_ITO, rule_color, savefig
 from .weights import plot_weight_histograms, plot_weight_norms
 
 __all__ = ["plot_learning_curves", "plot_update_angles", "plot_feedback_angles",
-           "plot_embedding_grid", "plot_weight_histograms", "plot_weight_norms", "savefig",
-           "rule_color", "OKABE_ITO"]
+           "plot_embedding_grid", "plot_weight_histograms", "plot_weight_norms", "plot_generated",
+           "savefig", "rule_color", "OKABE_ITO"]

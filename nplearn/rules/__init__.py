@@ -7,15 +7,19 @@ name       paper                                   file
 ``fa``     DFA paper Eq. (7), Lillicrap 2016       ``rules/fa.py``
 ``dfa``    DFA paper Eq. (8)                       ``rules/dfa.py``
 ``ifa``    DFA paper Eq. (9)                       ``rules/ifa.py``
+``bfa``    Luo, Fu & Glass 2017, Eq. (15)-(29)     ``rules/bfa.py``
+``bdfa``   Luo, Fu & Glass 2017, Eq. (30)-(42)     ``rules/bdfa.py``
 =========  =====================================  ======================
 """
 from .base import LearningRule
+from .bdfa import BDFA
+from .bfa import BFA
 from .bp import BP
 from .dfa import DFA
 from .fa import FA
 from .ifa import IFA
 
-RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA)}
+RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, BFA, BDFA)}
 
 
 def get_rule(name, **params):
@@ -30,4 +34,4 @@ def get_rule(name, **params):
         raise ValueError(f"bad rule_params for {name!r}: {err}") from None
 
 
-__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "RULES", "get_rule"]
+__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "RULES", "get_rule"]

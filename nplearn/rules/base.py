@@ -92,7 +92,17 @@ class LearningRule:
             stats["n_errors"] = int(np.sum(fwd.a[-1].argmax(1) != Y.argmax(1)))
         if trace is not None:
             fill_trace(trace, model, fwd, e, delta, g, Y)
+        g.update(self.feedback_updates(model, x, Y, fwd, trace=trace, stats=stats))
         return g
+
+    def feedback_updates(self, model, x, Y, fwd, trace=None, stats=None):
+        """Update directions of the rule's trainable feedback, keyed like :meth:`learned_params`.
+
+        Called by :meth:`updates` after the forward weights' updates, on the same batch
+        and the same forward pass ``fwd`` (BFA's and BDFA's backward phase). Default:
+        none, the feedback is fixed or absent.
+        """
+        return {}
 
     def learned_params(self):
         """Arrays the rule owns that the OPTIMISER trains (e.g. BFA's feedback weights).

@@ -1,0 +1,128 @@
+"""Bidirectional direct feedback alignment (BDFA).
+
+Luo, H., Fu, J. & Glass, J. (2017). Bidirectional Backpropagation: Towards Biologically
+Plausible Error Signal Transmission in Neural Networks. arXiv:1702.07097 (v4, 2018:
+"Adaptive Bidirectional Backpropagation ..."). Sec. 4.2, Eq. (30)-(42); Eq. (51).
+
+DFA (Nøkland 2016) whose feedback matrices are trained. Forward phase, DFA's update
+with the feedback ``<-w_l``; backward phase, each ``<-w_l`` learns to point the label
+where the hidden layer's activity is:
+
+    delta a_l = (<-w_l e) ⊙ f'(a_l)                               (36)-(37)
+    <-a_l = <-w_l y,   l_l = 1 - sigmoid(<-a_l . h_l)              (39)-(41)
+    delta <-w_l = -dl_l/d<-w_l = sigmoid'(s_l) h_l y^T,  s_l = <-a_l . h_l   (true gradient, see below)
+
+for every hidden layer ``l``; ``l_l`` is a mean over the batch and ``h_l`` is held
+constant (the feedback loss trains only ``<-w_l``). The rest is DFA's: forward pass
+Eq. (32)-(34), ``e = y_hat - y`` Eq. (35), ``delta W_l = -delta a_l h_{l-1}^T`` Eq. (38),
+in :meth:`LearningRule.updates`.
+
+Legend (paper -> code -> shape): ``<-w_l`` -> ``B_["B{l}"]`` ``(n_l, n_L)``; ``y``
+(or ``y'``, Eq. 51) -> ``y`` ``(n, n_L)``; ``<-a_l`` -> ``a_back`` ``(n, n_l)``; ``h_l``
+-> ``fwd.h[l]`` ``(n, n_l)``; ``s_l = <-a_l . h_l`` -> ``s`` ``(n,)``; ``l_l`` ->
+``loss`` ``(n,)``. Batch-first, so ``<-w_l e`` is ``e @ B_l.T``.
+
+``g`` is NOT a gradient for the forward weights (as DFA). For ``<-w_l`` it is the exact
+gradient of the mean of Eq. (40)-(41) (``tests/test_bdfa.py``).
+
+Decisions
+---------
+* **Eq. (42) as printed is not a gradient**: ``-l_l y^T`` is a scalar times ``y^T``,
+  shape ``(n_L,)``, while ``<-w_l`` is ``(n_l, n_L)``. nplearn uses the true gradient of
+  Eq. (40)-(41): ``dl_l/d<-w_l = -sigmoid(s_l) (1 - sigmoid(s_l)) h_l y^T``.
+* **Indices of Eq. (36)-(37)**: printed as ``<-w_1`` for layer 2 and ``<-w_2`` for layer
+  1 (copied from BFA's Eq. 18-19, where the backward network counts from the label);
+  Eq. (39)-(41) pair ``<-w_l`` with ``h_l``, and only that fits ``(n_l, n_L)`` when the
+  widths differ. ``<-w_l`` feeds layer ``l`` throughout.
+* ``alpha`` (Eq. 51, used on CIFAR-10 with 0.25): the feedback is trained on
+  ``y' = y + alpha y_hat``; ``y_hat`` is the forward output of the same batch, held
+  constant. Default 0, Eq. (39) as printed.
+* Both phases on every batch, from the weights before it, one optimiser step (as the
+  authors' Torch code, which updates the feedback inside the backward call that uses it).
+* No bias in ``<-a_l = <-w_l y`` (Eq. 39). Initial ``<-w_l`` uniform in
+  ``+-1/sqrt(n_l)``, as DFA's ``B`` and the authors' code; forward weights
+  ``U(+-1/sqrt(fan_in))``, the Torch default of that code (the paper gives none).
+* Defaults: tanh, logistic output with BCE (Eq. 30), RMSprop, learning rate 1e-4 (Sec. 5).
+"""
+import numpy as np
+
+from ..nn import get_activation
+from ..nn.init import feedback_uniform
+from .base import LearningRule, forward_path
+
+sigmoid = get_activation("logistic").f      # sigma(x) = 1 / (1 + e^{-x}) of Eq. (31)
+
+
+class BDFA(LearningRule):
+    """DFA with feedback ``<-w_l`` trained to align ``<-w_l y`` with ``h_l`` (Eq. 30-42).
+
+    Parameters
+    ----------
+    alpha : float, default 0.0
+        Train the feedback on ``y' = y + alpha * y_hat`` (Eq. 51; 0.25 on CIFAR-10).
+    """
+
+    name = "bdfa"
+    paper = "Luo, Fu & Glass (2017), arXiv:1702.07097, Eq. (30)-(42), (51)"
+    defaults = {**LearningRule.defaults, "learning_rate": 1e-4}
+
+    def __init__(self, alpha=0.0):
+        self.alpha = alpha
+
+    def setup(self, model, rng):
+        if not np.isfinite(self.alpha) or self.alpha < 0:
+            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha}")
+        n, L = model.sizes, model.n_layers
+        self.B_ = {f"B{l}": feedback_uniform(n[l], n[L], rng, model.dtype) for l in range(1, L)}
+
+    def default_init(self, activation):
+        return "uniform_fan_in"
+
+    def learned_params(self):
+        """The feedback matrices ``{"B1", ..., "B{L-1}"}``, trained by the optimiser."""
+        return dict(self.B_)
+
+    def feedback_pairs(self, model):
+        """``<-w_l`` stands in for BP's whole path from the output, ``(W_L ... W_{l+1})^T``."""
+        return [(f"B{l}", self.B_[f"B{l}"], forward_path(model, l).T)
+                for l in range(1, model.n_layers)]
+
+    def deltas(self, model, fwd, e):
+        L = model.n_layers
+        delta = [None] * L + [e]                                 # BFA Eq. (35): delta a_y = e
+        for l in range(1, L):
+            delta[l] = (e @ self.B_[f"B{l}"].T) * fwd.df[l]   # BFA Eq. (36)-(37): (<-w_l e) ⊙ f'(a_l)
+        return delta
+
+    def target(self, fwd, Y):
+        """The output features the feedback learns from: ``y``, or ``y' = y + alpha y_hat``."""
+        return Y + self.alpha * fwd.y_hat if self.alpha else Y   # BFA Eq. (51): y' = y + alpha y_hat
+
+    def feedback_loss(self, model, x, Y):
+        """``sum_l mean_n l_l`` of Eq. (40)-(41) for the batch, without dropout."""
+        fwd = model.forward(x)
+        y = self.target(fwd, Y)
+        total = 0.0
+        for l in range(1, model.n_layers):
+            s = np.sum((y @ self.B_[f"B{l}"].T) * fwd.h[l], axis=1)
+            total += float(np.mean(1.0 - sigmoid(s)))           # BFA Eq. (40)-(41), batch mean
+        return total
+
+    def feedback_updates(self, model, x, Y, fwd, trace=None, stats=None):
+        """The backward phase, Eq. (39)-(42): update directions of every ``<-w_l``."""
+        y = self.target(fwd, Y)                                   # (n, n_L)
+        n, g, total = Y.shape[0], {}, 0.0
+        for l in range(1, model.n_layers):
+            a_back = y @ self.B_[f"B{l}"].T                       # BFA Eq. (39): <-a_l = <-w_l y   (n, n_l)
+            s = np.sum(a_back * fwd.h[l], axis=1)                 # <-a_l . h_l, one per example    (n,)
+            loss = 1.0 - sigmoid(s)                               # BFA Eq. (40)-(41): l_l = 1 - sigmoid(<-a_l . h_l)
+            # BFA Eq. (42) prints -l_l y^T, shape (n_L,): not a gradient. The true one, batch mean:
+            # dl_l/d<-w_l = -sigmoid(s) (1 - sigmoid(s)) h_l y^T, and sigmoid(s) (1 - sigmoid(s)) = (1 - l_l) l_l
+            g[f"B{l}"] = -(((1.0 - loss) * loss / n)[:, None] * fwd.h[l]).T @ y   # BFA Eq. (40)-(42)
+            total += float(loss.mean())
+            if trace is not None:
+                trace[f"a_back_{l}"], trace[f"feedback_loss_{l}"] = a_back, loss
+                trace[f"dB_{l}"] = -g[f"B{l}"]
+        if stats is not None:
+            stats["feedback_loss"] = total
+        return g
