@@ -1,8 +1,10 @@
-"""The ``nplearn`` command: train one rule, compare several, redraw a comparison's figures.
+"""The ``nplearn`` command: train one rule, compare several, redraw a comparison's figures,
+draw what a BFA model generates.
 
     nplearn train --rule dfa --hidden 100 100 --epochs 20 --out runs/dfa
     nplearn compare --rules bp fa dfa ifa --seeds 0 1 2 --out results
     nplearn plot results --figure angles tsne
+    nplearn generate runs/bfa --dataset digits
     python -m nplearn train --help
 
 Flags left unset take the rule's preset (:mod:`nplearn.experiments.presets`), and
@@ -14,9 +16,11 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from . import __version__
+from .analysis.generation import class_means, generation_errors
 from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
 from .experiments import compare, format_table, settings, write_json
@@ -25,9 +29,10 @@ from .experiments.figures import FIGURES, available, load_run, save_figures
 from .experiments.report import write_report
 from .nn import ACTIVATIONS, LOSSES
 from .optim import OPTIMIZERS
-from .plot import plot_learning_curves, savefig
+from .plot import plot_generated, plot_learning_curves, savefig
 from .rules import RULES
-from .train import DivergenceError
+from .rules.bfa import generate
+from .train import DivergenceError, atomic_write
 
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
 MODEL_FLAGS = {"hidden": "hidden_sizes", "activation": "activation", "loss": "loss",
@@ -89,7 +94,7 @@ def build_parser():
                       "weight norms (default: one epoch, ceil(n_train / batch size))")
     comp.add_argument("--no-record", dest="record", action="store_false",
                       help="do not record alignment angles and weight norms (default: record, "
-                      "on 256 fixed training samples)")
+                      "on 128 fixed training samples)")
     comp.add_argument("--embed", choices=EMBED_METHODS, default="tsne",
                       help="2-D map of the input and every hidden layer of each rule's first "
                       "seed, on test samples: t-SNE, PCA (fast) or none (default: tsne)")
@@ -113,6 +118,27 @@ def build_parser():
     plot.add_argument("--out", metavar="DIR",
                       help="folder for the redrawn files (default: RUN_DIR)")
     plot.set_defaults(run=_run_plot)
+
+    gen = sub.add_parser("generate", help="draw the images a BFA model generates from labels",
+                         description="Run the backward network of a model saved by `nplearn "
+                         "train --rule bfa` on the one-hot label of every class (Luo, Fu & Glass "
+                         "2017, Eq. 23-25, Fig. 6); write generated.png/.svg and generated.npz. "
+                         "With --dataset, also draw each class's mean training image and print "
+                         "the mean squared error of every generated image to it, next to that of "
+                         "a uniform random image over the same value range.")
+    gen.add_argument("model", metavar="MODEL",
+                     help="run folder of `nplearn train --rule bfa --out DIR`, or its "
+                     "model.npz / model.json (no default)")
+    gen.add_argument("--dataset", choices=DATASET_NAMES,
+                     help="the dataset the model was trained on, to compare each image with "
+                     "its class's mean training image (default: none, no comparison)")
+    gen.add_argument("--data-dir", metavar="DIR", help="folder of downloaded <dataset>.npz "
+                     "files (default: $NPLEARN_DATA, else ~/.cache/nplearn)")
+    gen.add_argument("--image-shape", nargs=3, type=_positive_int, metavar=("C", "H", "W"),
+                     help="shape of one image (default: the dataset's; without --dataset, a "
+                     "square, or 3 squares, guessed from the number of inputs)")
+    gen.add_argument("--out", metavar="DIR", help="output folder (default: the model's folder)")
+    gen.set_defaults(run=_run_generate)
     return parser
 
 
@@ -205,6 +231,45 @@ def _run_plot(args):
     if skipped:
         print(f"skipped (no data in {args.run_dir}): {', '.join(skipped)}")
     print(f"wrote {', '.join(map(str, files))}")
+    return 0
+
+
+def _run_generate(args):
+    path = Path(args.model)
+    path = path / "model" if path.is_dir() else path.with_suffix("") if path.suffix in (
+        ".npz", ".json") else path
+    clf = Classifier.load(path)
+    if clf.rule_.name != "bfa":
+        raise ValueError(f"{path}: only a BFA model has a backward network to generate with; "
+                         f"this one was trained with --rule {clf.rule_.name}")
+    classes = np.arange(len(clf.classes_))
+    images = generate(clf.model_, clf.rule_, classes)        # one per class, Eq. (23)-(25)
+    shape, means, errors, names = args.image_shape, None, None, [str(c) for c in clf.classes_]
+    if args.dataset:
+        data = load_dataset(args.dataset, data_dir=args.data_dir)
+        if data.n_features != images.shape[1] or not np.issubdtype(clf.classes_.dtype, np.integer):
+            raise ValueError(f"{path} was not trained on {args.dataset} ({images.shape[1]} inputs, "
+                             f"classes {names})")
+        shape = shape or data.image_shape
+        err = generation_errors(images, clf.classes_, data.x_train, data.y_train)
+        means = class_means(data.x_train, data.y_train, data.n_classes)[clf.classes_]
+        errors = err["own"]
+        names = [str(data.label_names[c]) for c in clf.classes_]
+        print(f"mean squared error of each generated image to its class's mean {args.dataset} "
+              "training image")
+        print(f"{'class':>8}  {'generated':>10}  {'nearest other':>13}  {'random image':>12}")
+        for name, own, other, rnd in zip(names, err["own"], err["nearest_other"], err["random"]):
+            print(f"{name:>8}  {own:10.5f}  {other:13.5f}  {rnd:12.5f}")
+        print(f"{'mean':>8}  {err['own'].mean():10.5f}  {err['nearest_other'].mean():13.5f}  "
+              f"{err['random'].mean():12.5f}")
+        print(f"the closest class mean is the label's own for "
+              f"{int(np.sum(err['nearest_class'] == clf.classes_))}/{len(names)} labels")
+    out = Path(args.out) if args.out else path.parent
+    fig = plot_generated(images, shape, labels=names, class_means=means, errors=errors)
+    files = savefig(fig, out / "generated")
+    npz = out / "generated.npz"
+    atomic_write(npz, lambda fh: np.savez(fh, images=images, classes=clf.classes_))
+    print(f"wrote {', '.join(map(str, [*files, npz]))}")
     return 0
 
 

@@ -78,7 +78,7 @@ def test_compare_prints_table_and_writes_files(tmp_path, capsys):
     assert "test error (%)" in out and str(tmp_path / "results.csv") in out
     assert {line.split()[0] for line in out.splitlines() if line[:3] in ("bp ", "ifa")} == \
         {"bp", "ifa"}
-    assert "recording overhead:" in out and "every 7 steps on 256 training samples" in out
+    assert "recording overhead:" in out and "every 7 steps on 128 training samples" in out
     assert str(tmp_path / "report.html") in out
     saved = json.loads((tmp_path / "runs.json").read_text())
     assert saved["settings"]["ifa"]["epochs"] == 2

@@ -45,7 +45,7 @@ def test_recorded_history_shapes_in_runs_json(tmp_path):
     saved = json.loads((tmp_path / "runs.json").read_text())
     per_epoch = math.ceil(1293 / 64)
     assert saved["record"]["every"] == {"bp": per_epoch, "dfa": per_epoch, "ifa": per_epoch}
-    assert saved["record"]["probe_size"] == 256 and 0 < saved["record"]["overhead_mean"] < 1
+    assert saved["record"]["probe_size"] == 128 and 0 < saved["record"]["overhead_mean"] < 1
     for run in saved["runs"]:
         rec = run["record"]
         assert rec["step"] == [per_epoch * i for i in range(epochs + 1)]  # step 0, each epoch
