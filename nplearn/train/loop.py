@@ -48,6 +48,7 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False):
     :func:`nplearn.rules.base.fill_trace`) plus ``"loss"``.
     """
     stats, tr = {}, ({} if trace else None)
+    x, Y = x.astype(model.dtype, copy=False), Y.astype(model.dtype, copy=False)  # no upcasting
     g = rule.updates(model, x, Y, rng=rng, trace=tr, stats=stats)
     if not np.isfinite(stats["loss"]):
         raise DivergenceError(
