@@ -17,7 +17,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     rule : str, default="dfa"
-        ``"bp"``, ``"fa"``, ``"dfa"`` or ``"ifa"`` (see :data:`nplearn.rules.RULES`).
+        ``"bp"``, ``"fa"``, ``"dfa"``, ``"ifa"``, ``"bfa"`` or ``"bdfa"`` (see
+        :data:`nplearn.rules.RULES`).
     hidden_sizes : tuple of int, default=(100,)
         Widths of the hidden layers.
     activation : str, optional
@@ -32,7 +33,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
     random_state : int, numpy Generator or None
         Seeds weights, feedback matrices, shuffling and dropout.
     rule_params : dict, optional
-        Extra hyperparameters of the rule (e.g. ``{"shared_feedback": True}`` for DFA).
+        Extra hyperparameters of the rule (e.g. ``{"shared_feedback": True}`` for DFA,
+        ``{"alpha": 0.25}`` for BDFA).
     loss : str, optional
         ``"logistic_bce"`` (DFA paper), ``"softmax_ce"`` or ``"mse"``; ``None``: the rule's default.
     dropout : float, default=0.0

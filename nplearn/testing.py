@@ -22,15 +22,34 @@ def numerical_gradient(model, x, Y, eps=1e-6):
     dict
         Keyed like ``model.params``.
     """
+    return central_differences(lambda: loss_of(model, x, Y), model.params, eps)
+
+
+def central_differences(f, arrays, eps=1e-6):
+    """``(f() - f())/(2 eps)`` with each entry of each array moved by ``+-eps`` in place.
+
+    Parameters
+    ----------
+    f : callable
+        ``f() -> float``, reading the arrays (e.g. a rule's feedback loss).
+    arrays : dict
+        Name -> float64 ndarray; perturbed in place, restored afterwards.
+    eps : float
+
+    Returns
+    -------
+    dict
+        Name -> ndarray of the array's shape, ``df/d array``.
+    """
     grads = {}
-    for k, p in model.params.items():
+    for k, p in arrays.items():
         g = np.zeros_like(p)
         for i in np.ndindex(p.shape):
             old = p[i]
             p[i] = old + eps
-            plus = loss_of(model, x, Y)
+            plus = f()
             p[i] = old - eps
-            minus = loss_of(model, x, Y)
+            minus = f()
             p[i] = old
             g[i] = (plus - minus) / (2 * eps)
         grads[k] = g

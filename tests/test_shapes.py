@@ -19,8 +19,9 @@ def test_updates_match_parameter_shapes(rule, seed):
     x, Y = random_batch(rng, n, n_in, n_out, dtype)
     tr = {}
     g = r.updates(model, x, Y, trace=tr)
-    assert g.keys() == model.params.keys()
-    for k, p in model.params.items():
+    learned = r.learned_params()                    # trainable feedback (BFA, BDFA), if any
+    assert g.keys() == model.params.keys() | learned.keys()
+    for k, p in {**model.params, **learned}.items():
         assert g[k].shape == p.shape and g[k].dtype == p.dtype, k
         assert np.all(np.isfinite(g[k]))
     for l in range(1, len(hidden) + 1):

@@ -115,7 +115,8 @@ def plot_feedback_angles(records_by_rule, *, steps_per_epoch=None, title=None):
             ax.set_xlabel(xlabel)
             _angle_axis(ax, "below 90°: aligned")
         axes[0].set_ylabel("angle of B to forward path (°)")
-        axes[0].legend(frameon=False, loc="upper right")
+        fullest = max(axes, key=lambda a: len(a.get_legend_handles_labels()[1]))  # not every rule has every B
+        fullest.legend(frameon=False, loc="upper right")
         n = max(len(rs) for rs in records_by_rule.values())
         fig.suptitle(title or f"mean over {_seeds(n)}; band: min to max over seeds")
     return fig

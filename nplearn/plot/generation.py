@@ -62,6 +62,8 @@ def plot_generated(images, image_shape=None, *, labels=None, class_means=None, e
                 else:
                     ax.imshow(img[0], cmap="gray", vmin=lo, vmax=hi)
                 ax.set_xticks([]), ax.set_yticks([]), ax.grid(False)
+                for spine in ax.spines.values():
+                    spine.set_visible(False)
                 if r == 0:
                     ax.set_title(labels[j])
                     if errors is not None:
@@ -69,5 +71,8 @@ def plot_generated(images, image_shape=None, *, labels=None, class_means=None, e
         axes[0, 0].set_ylabel("generated")
         if class_means is not None:
             axes[1, 0].set_ylabel("class mean")
+        if errors is not None:
+            fig.supxlabel("under each generated image: its mean squared error to the class mean",
+                          fontsize=7)
         fig.suptitle(title or "BFA: input generated from each one-hot label (Fig. 6)")
     return fig

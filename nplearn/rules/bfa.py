@@ -25,7 +25,7 @@ network counted from the label as in the paper:
 
 =====================  ==========================  ===========================
 ``->w_l``              ``model.W[l]``              ``(n_l, n_{l-1})``
-``<-w_k``              ``B_["B{k}"]``              ``(n_{L-k}, n_{L-k+1})``
+``<-w_k``              ``B_["V{k}"]``              ``(n_{L-k}, n_{L-k+1})``
 bias of ``<-w_k``      ``B_["c{k}"]``              ``(n_{L-k},)``
 ``<-a_k``, ``<-h_k``   ``back.a[k]``, ``back.h[k]``  ``(n, n_{L-k})``
 ``x_hat``              ``back.h[L]``               ``(n, n_0)``
@@ -86,28 +86,30 @@ class BFA(LearningRule):
         n, L = model.sizes, model.n_layers
         self.B_ = {}
         for k in range(1, L + 1):                      # <-w_k: n_{L-k+1} -> n_{L-k}
-            self.B_[f"B{k}"] = feedback_uniform(n[L - k], n[L - k + 1], rng, model.dtype)
+            self.B_[f"V{k}"] = feedback_uniform(n[L - k], n[L - k + 1], rng, model.dtype)
             self.B_[f"c{k}"] = np.zeros(n[L - k], model.dtype)
 
     def default_init(self, activation):
         return "uniform_fan_in"
 
     def learned_params(self):
-        """The feedback network ``{"B1", "c1", ..., "BL", "cL"}``, trained by the optimiser."""
+        """The backward network ``{"V1", "c1", ..., "VL", "cL"}``, trained by the optimiser."""
         return dict(self.B_)
 
     def feedback_pairs(self, model):
-        """``<-w_k`` against ``W_{L-k+1}^T``, for ``k = 1..L``. ``<-w_1 .. <-w_{L-1}`` carry the
-        forward phase's error; ``W_1`` carries the backward phase's error in place of ``<-w_L^T``."""
+        """``<-w_{L-l}`` against ``W_{l+1}^T``, named ``B{l}`` like FA's ``B_l``, by the layer
+        ``l`` whose error it carries (so the angle plots put like with like). ``B1 .. B{L-1}``
+        carry the forward phase's error; ``B0`` is ``<-w_L``, the generator's last layer,
+        in whose place ``W_1`` carries the backward phase's error."""
         L = model.n_layers
-        return [(f"B{k}", self.B_[f"B{k}"], model.W[L - k + 1].T) for k in range(1, L + 1)]
+        return [(f"B{l}", self.B_[f"V{L - l}"], model.W[l + 1].T) for l in range(L)]
 
     def deltas(self, model, fwd, e):
         L = model.n_layers
         delta = [None] * L + [e]                                  # BFA Eq. (17): delta a_y = e
         for l in range(L - 1, 0, -1):
-            B = self.B_[f"B{L - l}"]
-            delta[l] = (delta[l + 1] @ B.T) * fwd.df[l]   # BFA Eq. (18)-(19): (<-w_{L-l} delta_{l+1}) ⊙ f'(a_l)
+            V = self.B_[f"V{L - l}"]
+            delta[l] = (delta[l + 1] @ V.T) * fwd.df[l]   # BFA Eq. (18)-(19): (<-w_{L-l} delta_{l+1}) ⊙ f'(a_l)
         return delta
 
     def backward_pass(self, model, Y):
@@ -121,7 +123,7 @@ class BFA(LearningRule):
         L, f, out = model.n_layers, model.f, get_loss(self.x_loss)
         a, h, df = [None], [Y], [None]
         for k in range(1, L + 1):
-            a.append(h[k - 1] @ self.B_[f"B{k}"].T + self.B_[f"c{k}"])   # BFA Eq. (23)-(25): <-a_k = <-w_k <-h_{k-1}
+            a.append(h[k - 1] @ self.B_[f"V{k}"].T + self.B_[f"c{k}"])   # BFA Eq. (23)-(25): <-a_k = <-w_k <-h_{k-1}
             if k < L:
                 h.append(f.f(a[k]))                          # BFA Eq. (23)-(24): <-h_k = f(<-a_k)
                 df.append(f.df(a[k], h[k]))                  # f'(<-a_k), used by Eq. (27)-(28)
@@ -147,7 +149,7 @@ class BFA(LearningRule):
         n = x.shape[0]
         g = {}
         for k in range(1, L + 1):
-            g[f"B{k}"] = (delta_back[k] / n).T @ back.h[k - 1]   # BFA Eq. (29): delta <-w_k = -delta <-a_k <-h_{k-1}^T
+            g[f"V{k}"] = (delta_back[k] / n).T @ back.h[k - 1]   # BFA Eq. (29): delta <-w_k = -delta <-a_k <-h_{k-1}^T
             g[f"c{k}"] = delta_back[k].mean(axis=0)
         if stats is not None:
             stats["feedback_loss"] = get_loss(self.x_loss).loss(back.a[L], x)   # BFA Eq. (16)
@@ -158,7 +160,7 @@ class BFA(LearningRule):
                 if k < L:
                     trace[f"h_back_{k}"] = back.h[k]
                     trace[f"delta_back_{k}"] = delta_back[k]
-                trace[f"dB_{k}"], trace[f"dc_{k}"] = -g[f"B{k}"], -g[f"c{k}"]
+                trace[f"dV_{k}"], trace[f"dc_{k}"] = -g[f"V{k}"], -g[f"c{k}"]
         return g
 
 
