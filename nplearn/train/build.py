@@ -13,7 +13,7 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
     Parameters
     ----------
     rule : str or LearningRule
-        ``"bp"``, ``"fa"``, ``"dfa"``, ``"ifa"``.
+        A name in :data:`nplearn.rules.RULES` (e.g. ``"dfa"``).
     n_features, n_classes : int
     hidden_sizes : tuple of int
     activation, loss, init : str, optional
