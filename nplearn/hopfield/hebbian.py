@@ -1,0 +1,138 @@
+"""Hebbian updates from the free (``beta = 0``) and weakly clamped (``beta``) fixed points.
+
+* EP's contrastive Hebbian update, EFP Eq. (5) (Scellier & Bengio 2017, Eq. 13):
+  ``Delta W_ij = (1/beta) (rho(s_i^beta) rho(s_j^beta) - rho(s_i^0) rho(s_j^0))``.
+* EFP's unidirectional update, EFP Eq. (6):
+  ``Delta W_ij = (1/beta) rho(s_i^0) (rho(s_j^beta) - rho(s_j^0))``.
+
+Pre/post in Eq. (6): EFP Eq. (1) sums ``w_ij rho(s_i)`` over ``i -> j``, so ``i`` is the
+PRESYNAPTIC unit and ``j`` the postsynaptic one; Sec. 3.2.1 holds "the presynaptic neuron
+... constant". So the presynaptic rate is taken at the free fixed point and the
+postsynaptic rate changes: with ``W_l`` of shape ``(n_post, n_pre) = (n_l, n_{l-1})``,
+``Delta W_l = (1/beta) (rho(s_l^beta) - rho(s_l^0))^T rho(s_{l-1}^0) / n``. For the loop
+``O -> I``, pre = output layer L, post = layer 1. A bias is a weight from a unit of rate 1.
+
+Batch: every update is the mean over the ``n`` rows. Sign: the optimiser does
+``p -= lr * g``, so these functions return ``g = -Delta W``. For EP, ``g`` tends to the
+gradient ``dC(s*)/dW`` of the cost at the free fixed point as ``beta -> 0`` (EP Theorem);
+for EFP Eq. (6), ``g`` is NOT a gradient. The twins and kernels write into ``gW``, ``gb``
+(tuples of arrays shaped like ``W_1..W_L``, ``b_1..b_L``) and ``gW_loop`` in place.
+"""
+import numpy as np
+from numba import njit
+
+
+# ---- NumPy twins: the readable form --------------------------------------------------------
+def chl_numpy(x, s0, sb, beta, loop, gW, gb, gW_loop):
+    """EP, EFP Eq. (5), batch mean, ``g = -Delta W``; ``loop``: also fill ``gW_loop``."""
+    n, L = x.shape[0], len(s0)
+    r0 = [np.clip(x, 0.0, 1.0)] + [np.clip(s_k, 0.0, 1.0) for s_k in s0]   # rho(s^0)
+    rb = [np.clip(x, 0.0, 1.0)] + [np.clip(s_k, 0.0, 1.0) for s_k in sb]   # rho(s^beta)
+    c = -1.0 / (beta * n)                                       # g = -Delta W, batch mean
+    for l in range(1, L + 1):
+        gW[l - 1][...] = c * (rb[l].T @ rb[l - 1] - r0[l].T @ r0[l - 1])   # EFP Eq. (5)
+        gb[l - 1][...] = c * (rb[l] - r0[l]).sum(axis=0)                    # EFP Eq. (5), bias
+    if loop:
+        gW_loop[...] = c * (rb[1].T @ rb[L] - r0[1].T @ r0[L])              # EFP Eq. (5), O -> I
+
+
+def efp_numpy(x, s0, sb, beta, loop, gW, gb, gW_loop):
+    """EFP Eq. (6), batch mean, ``g = -Delta W``; pre = free rate, post = the change."""
+    n, L = x.shape[0], len(s0)
+    r0 = [np.clip(x, 0.0, 1.0)] + [np.clip(s_k, 0.0, 1.0) for s_k in s0]   # rho(s^0)
+    rb = [np.clip(x, 0.0, 1.0)] + [np.clip(s_k, 0.0, 1.0) for s_k in sb]   # rho(s^beta)
+    c = -1.0 / (beta * n)
+    for l in range(1, L + 1):
+        gW[l - 1][...] = c * ((rb[l] - r0[l]).T @ r0[l - 1])                # EFP Eq. (6)
+        gb[l - 1][...] = c * (rb[l] - r0[l]).sum(axis=0)                    # EFP Eq. (6), bias
+    if loop:
+        gW_loop[...] = c * ((rb[1] - r0[1]).T @ r0[L])                      # EFP Eq. (6), O -> I
+
+
+# ---- Numba kernels: the same lines, rates and differences fused per element ----------------
+_jit = njit(cache=True, error_model="numpy")
+
+
+@_jit
+def _rates(x, s):
+    """``[rho(x), rho(s_1), ..., rho(s_L)]``."""
+    r = [np.minimum(np.maximum(x, 0.0), 1.0).astype(x.dtype)]
+    for k in range(len(s)):
+        r.append(np.minimum(np.maximum(s[k], 0.0), 1.0).astype(x.dtype))
+    return r
+
+
+@_jit
+def chl_numba(x, s0, sb, beta, loop, gW, gb, gW_loop):
+    n, L = x.shape[0], len(s0)
+    r0, rb = _rates(x, s0), _rates(x, sb)
+    c = -1.0 / (beta * n)
+    for l in range(1, L + 1):
+        pos, neg = rb[l].T @ rb[l - 1], r0[l].T @ r0[l - 1]
+        gW[l - 1][:, :] = c * (pos - neg)
+        gb[l - 1][:] = c * (rb[l] - r0[l]).sum(axis=0)
+    if loop:
+        gW_loop[:, :] = c * (rb[1].T @ rb[L] - r0[1].T @ r0[L])
+
+
+@_jit
+def efp_numba(x, s0, sb, beta, loop, gW, gb, gW_loop):
+    n, L = x.shape[0], len(s0)
+    r0, rb = _rates(x, s0), _rates(x, sb)
+    c = -1.0 / (beta * n)
+    for l in range(1, L + 1):
+        dr = np.ascontiguousarray((rb[l] - r0[l]).T)                       # (n_l, n)
+        gW[l - 1][:, :] = c * (dr @ r0[l - 1])
+        gb[l - 1][:] = c * dr.sum(axis=1)
+    if loop:
+        gW_loop[:, :] = c * (np.ascontiguousarray((rb[1] - r0[1]).T) @ r0[L])
+
+
+RULES = {"chl": {"numpy": chl_numpy, "numba": chl_numba},
+         "efp": {"numpy": efp_numpy, "numba": efp_numba}}
+
+
+def hebbian_update(net, rule, x, s_free, s_nudged, beta, backend="numba"):
+    """Update directions ``g = -Delta W`` keyed like ``net.params`` (EFP Eq. 5 or 6).
+
+    Parameters
+    ----------
+    net : HopfieldNet
+    rule : {"chl", "efp"}
+        ``"chl"``: EP's contrastive Hebbian update, Eq. (5); ``beta != 0`` (the EP reference
+        code draws the sign of ``beta`` at random). ``"efp"``: Eq. (6); ``beta > 0``
+        (EFP Sec. 3.1: the clamped phase perturbs the output toward the target, ``beta > 0``).
+    x : ndarray (n, n_0); s_free, s_nudged : lists of ``(n, n_l)``
+        The input and the free / weakly clamped states (fixed points) ``s^0``, ``s^beta``.
+    beta : float
+        The ``beta`` the clamped phase used.
+    backend : {"numba", "numpy"}
+
+    Returns
+    -------
+    dict
+        ``{"W1": (n_1, n_0), "b1": (n_1,), ..., "W_loop": (n_1, n_L) if trained}``; apply with
+        ``p -= lr * g``. A fixed ``W_loop`` gets no entry.
+    """
+    from .phases import BACKENDS, check_inputs                # phases imports dynamics only
+    if rule not in RULES:
+        raise ValueError(f"unknown Hebbian rule {rule!r}; choose one of {sorted(RULES)}")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+    if not np.isfinite(beta) or beta == 0 or (rule == "efp" and beta < 0):
+        need = "> 0" if rule == "efp" else "nonzero"
+        raise ValueError(f"beta must be finite and {need} for rule {rule!r} "
+                         f"(the update divides by beta), got {beta}")
+    x, s0, _ = check_inputs(net, x, s_free, name_s="s_free")
+    _, sb, _ = check_inputs(net, x, s_nudged, name_s="s_nudged")
+    gW = tuple(np.empty_like(W_l) for W_l in net.W[1:])
+    gb = tuple(np.empty_like(b_l) for b_l in net.b[1:])
+    loop = "W_loop" in net.params
+    gW_loop = np.empty_like(net.W_loop) if loop else np.zeros((0, 0), net.dtype)
+    RULES[rule][backend](x, tuple(s0), tuple(sb), net.dtype.type(beta), loop, gW, gb, gW_loop)
+    g = {}
+    for l in range(1, net.n_layers + 1):
+        g[f"W{l}"], g[f"b{l}"] = gW[l - 1], gb[l - 1]
+    if loop:
+        g["W_loop"] = gW_loop
+    return g
