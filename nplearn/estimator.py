@@ -17,8 +17,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     rule : str, default="dfa"
-        ``"bp"``, ``"fa"``, ``"dfa"``, ``"ifa"``, ``"bfa"`` or ``"bdfa"`` (see
-        :data:`nplearn.rules.RULES`).
+        ``"bp"``, ``"fa"``, ``"dfa"``, ``"ifa"``, ``"bfa"``, ``"bdfa"``, ``"ep"`` or ``"efp"``
+        (see :data:`nplearn.rules.RULES`; EP and EFP train a continuous Hopfield network).
     hidden_sizes : tuple of int, default=(100,)
         Widths of the hidden layers.
     activation : str, optional
@@ -48,7 +48,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
-    model_ : nplearn.nn.MLP
+    model_ : nplearn.nn.MLP or nplearn.hopfield.HopfieldNet
     rule_ : nplearn.rules.LearningRule
     optimizer_ : nplearn.optim.Optimizer
     history_ : dict

@@ -25,5 +25,6 @@ def test_updates_match_parameter_shapes(rule, seed):
         assert g[k].shape == p.shape and g[k].dtype == p.dtype, k
         assert np.all(np.isfinite(g[k]))
     for l in range(1, len(hidden) + 1):
-        assert tr[f"delta_{l}"].shape == (n, hidden[l - 1])
+        key = "delta" if r.deltas is not None else "s_free"      # EP, EFP: no delta_l
+        assert tr[f"{key}_{l}"].shape == (n, hidden[l - 1])
     assert tr["e"].shape == (n, n_out)

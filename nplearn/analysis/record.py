@@ -6,11 +6,13 @@ Attach it with ``Classifier.fit(..., callbacks=[rec])`` or
 
 ``update_angle_mean[l]``, ``update_angle_std[l]``
     mean and spread over the probe samples of the angle between the rule's
-    ``delta_l`` and BP's (DFA Theorem 1: below 90 deg means descent);
+    ``delta_l`` and BP's (DFA Theorem 1: below 90 deg means descent); empty lists for
+    a rule without ``deltas`` (EP, EFP);
 ``weight_angle[l]``
     angle between the rule's and BP's update of ``W_l``;
 ``feedback_angle[name]``
-    each feedback matrix vs the forward path it stands in for;
+    each feedback matrix vs the forward path it stands in for (EFP: each loop matrix vs
+    the product of the others, Fig. 5);
 ``weight_norm[l]``
     Frobenius norm of ``W_l``.
 
@@ -75,7 +77,10 @@ class AlignmentRecorder:
         model, rule = state.model, state.rule
         x = self.x.astype(model.dtype, copy=False)
         Y = one_hot(self.y, model.sizes[-1], model.dtype)
-        per_sample, per_weight = update_angles(model, rule, x, Y, seed=state.step)
+        if getattr(rule, "deltas", None) is not None:
+            per_sample, per_weight = update_angles(model, rule, x, Y, seed=state.step)
+        else:                                   # EP, EFP: no delta_l to compare with BP's
+            per_sample, per_weight = {}, {}
         h = self.history
         h["step"].append(int(state.step))
         h["epoch"].append(state.step / state.n_batches)

@@ -130,7 +130,7 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     bins = _weight_bins(finals)
     for run, params in zip(runs, finals):
         run["weight_hist"] = None if params is None else {
-            k: np.histogram(params[k], bins=e)[0] for k, e in bins.items()}
+            k: np.histogram(params[k], bins=e)[0] for k, e in bins.items() if k in params}
     result = {
         "nplearn_version": __version__,
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -259,13 +259,14 @@ def _weight_bins(finals):
     its outline is not noise; a 100 x 100 layer gets 100.
     """
     finals = [p for p in finals if p is not None]
-    layers = [k for k in (finals[0] if finals else {}) if k.startswith("W")]
+    layers = list(dict.fromkeys(k for p in finals for k in p if k.startswith("W")))
     bins = {}
     for k in layers:
-        lo = min(float(p[k].min()) for p in finals)
-        hi = max(float(p[k].max()) for p in finals)
+        has = [p for p in finals if k in p]     # EFP has W_loop; nets differ in depth
+        lo = min(float(p[k].min()) for p in has)
+        hi = max(float(p[k].max()) for p in has)
         lo, hi = (lo, hi) if hi > lo else (lo - 1, hi + 1)
-        n = int(np.clip(np.sqrt(finals[0][k].size), 10, HIST_BINS))
+        n = int(np.clip(np.sqrt(has[0][k].size), 10, HIST_BINS))
         bins[k] = np.linspace(lo, hi, n + 1)
     return bins
 

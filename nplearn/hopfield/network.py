@@ -31,6 +31,7 @@ Eq. 1-2): ``E = 1/2 sum s^2 - ...``, so ``r_j = 1`` in Eq. 1 and ``-dE/ds = rho'
 """
 import numpy as np
 
+from nplearn.nn import get_activation, get_loss
 from nplearn.nn.init import get_init
 
 CONNECTIVITIES = ("symmetric", "loop")
@@ -58,10 +59,21 @@ class HopfieldNet:
         weights and zero biases, as in the EP reference code). ``W_loop`` uses it too.
     dtype : {"float64", "float32"}
     rng : int or numpy.random.Generator
+    n_predict : int >= 1
+        Euler steps of the free phase behind :meth:`logits` (prediction, EFP Eq. 8).
+    h : float
+        Euler step size of that free phase (EFP Sec. 4: 0.5).
+
+    Notes
+    -----
+    For the training loop and ``Classifier`` it offers what an ``MLP`` offers: ``params``,
+    ``sizes``, ``dtype``, ``n_layers``, ``W``, ``logits(x)`` (the output state after a free
+    phase from zero states), ``hidden(x)``, ``f`` (the hard sigmoid) and ``loss``, the half
+    squared error ``1/2 ||s_L - y||^2`` averaged over the batch (EFP Eq. 3).
     """
 
     def __init__(self, sizes, connectivity="symmetric", train_loop=True, init="xavier",
-                 dtype="float64", rng=None):
+                 dtype="float64", rng=None, n_predict=20, h=0.5):
         sizes = tuple(int(n) for n in sizes)
         if connectivity not in CONNECTIVITIES:
             raise ValueError(f"connectivity must be one of {CONNECTIVITIES}, got {connectivity!r}")
@@ -73,6 +85,11 @@ class HopfieldNet:
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         self.sizes, self.connectivity, self.train_loop = sizes, connectivity, bool(train_loop)
+        if int(n_predict) != n_predict or n_predict < 1 or not h > 0:
+            raise ValueError(f"n_predict must be an integer >= 1 and h > 0, got {n_predict}, {h}")
+        self.n_predict, self.h = int(n_predict), float(h)
+        self.f = get_activation("hard_sigmoid")          # rho, named for checkpoints
+        self.loss = get_loss("mse")                      # EFP Eq. (3), mean over the batch
         rng, init = np.random.default_rng(rng), get_init(init)
         self.params, self.fixed = {}, {}
         for l in range(1, len(sizes)):
@@ -107,6 +124,20 @@ class HopfieldNet:
     def zero_state(self, n):
         """All-zero states ``[s_1, ..., s_L]``, each ``(n, n_l)``."""
         return [np.zeros((n, m), self.dtype) for m in self.sizes[1:]]
+
+    def free_states(self, x, backend="numba"):
+        """States ``[s_1, ..., s_L]`` after ``n_predict`` free Euler steps from zero (deterministic)."""
+        from .phases import free_phase                 # phases imports this module's users only
+        return free_phase(self, x, None, self.n_predict, self.h, backend)
+
+    def logits(self, x):
+        """Output states ``s_L`` after the free phase, ``(n, n_L)``: argmax is the prediction
+        (EFP Eq. 8)."""
+        return self.free_states(x)[-1]
+
+    def hidden(self, x):
+        """Hidden states ``[s_1, ..., s_{L-1}]`` after the free phase, each ``(n, n_l)``."""
+        return self.free_states(x)[:-1]
 
     def energy(self, x, s):
         """Hopfield energy, EFP Eq. (2) with ``r_j = 1`` and the factor 1/2 of EP, per example.

@@ -14,15 +14,19 @@ function                    draws
 ``plot_weight_histograms``  distribution of the trained weights (PEPITA Fig. 5)
 ``plot_weight_norms``       ``||W_l||_F`` over training
 ``plot_generated``          images a BFA network generates from labels (its Fig. 6)
+``plot_relaxation``         output error / energy per Euler step (EFP Fig. 4; EP)
+``plot_loop_angles``        each loop matrix vs the rest of the loop (EFP Fig. 5)
 ==========================  =====================================================
 """
 from .angles import plot_feedback_angles, plot_update_angles
 from .curves import plot_learning_curves
 from .embeddings import plot_embedding_grid
 from .generation import plot_generated
+from .hopfield import plot_loop_angles, plot_relaxation
 from .style import OKABE_ITO, rule_color, savefig
 from .weights import plot_weight_histograms, plot_weight_norms
 
 __all__ = ["plot_learning_curves", "plot_update_angles", "plot_feedback_angles",
            "plot_embedding_grid", "plot_weight_histograms", "plot_weight_norms", "plot_generated",
+           "plot_relaxation", "plot_loop_angles",
            "savefig", "rule_color", "OKABE_ITO"]

@@ -34,7 +34,7 @@ def plot_weight_histograms(hists_by_rule, *, log_y=False, title=None):
     if not hists_by_rule:
         raise ValueError("no weight histograms to plot")
     layers = sorted({k for hs in hists_by_rule.values() for h in hs for k in h},
-                    key=lambda k: int(k[1:]) if k[1:].isdigit() else 0)
+                    key=lambda k: int(k[1:]) if k[1:].isdigit() else 10**6)   # W_loop last
     with style.context():
         fig, axes = style.new_figure(ncols=len(layers))
         axes = np.atleast_1d(axes)

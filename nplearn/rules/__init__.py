@@ -9,17 +9,23 @@ name       paper                                   file
 ``ifa``    DFA paper Eq. (9)                       ``rules/ifa.py``
 ``bfa``    Luo, Fu & Glass 2017, Eq. (15)-(29)     ``rules/bfa.py``
 ``bdfa``   Luo, Fu & Glass 2017, Eq. (30)-(42)     ``rules/bdfa.py``
+``ep``     Scellier & Bengio 2017; EFP Eq. (5)     ``rules/ep.py``
+``efp``    Kohan et al. 2018, Eq. (6)              ``rules/efp.py``
 =========  =====================================  ======================
+
+EP and EFP train a :class:`nplearn.hopfield.HopfieldNet` (``LearningRule.make_model``).
 """
 from .base import LearningRule
 from .bdfa import BDFA
 from .bfa import BFA
 from .bp import BP
 from .dfa import DFA
+from .efp import EFP
+from .ep import EP
 from .fa import FA
 from .ifa import IFA
 
-RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, BFA, BDFA)}
+RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, BFA, BDFA, EP, EFP)}
 
 
 def get_rule(name, **params):
@@ -34,4 +40,4 @@ def get_rule(name, **params):
         raise ValueError(f"bad rule_params for {name!r}: {err}") from None
 
 
-__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "RULES", "get_rule"]
+__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "RULES", "get_rule"]

@@ -17,7 +17,7 @@ rest is common and lives here:
 """
 import numpy as np
 
-from ..nn import get_activation
+from ..nn import MLP, get_activation
 
 
 class LearningRule:
@@ -38,6 +38,17 @@ class LearningRule:
     paper = None
     defaults = {"activation": "tanh", "loss": "logistic_bce", "optimizer": "rmsprop",
                 "learning_rate": 1e-3}
+
+    #: Rule calls (and optimiser steps) per minibatch. EFP's Sec. 3.2.2 loop sets it to
+    #: ``num_loops``; :func:`nplearn.train.train_step` honours it.
+    steps_per_batch = 1
+
+    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng):
+        """The network this rule trains: an :class:`~nplearn.nn.MLP` (the feedforward
+        family). Rules on another network (EP, EFP: :class:`~nplearn.hopfield.HopfieldNet`)
+        override it."""
+        return MLP(sizes, activation=activation, loss=loss, init=init, dropout=dropout,
+                   dtype=dtype, rng=rng)
 
     def setup(self, model, rng):
         """Draw any fixed random state (feedback matrices) for ``model``; default: none."""

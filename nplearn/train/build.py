@@ -1,7 +1,6 @@
 """Build a network and its rule together, filling ``None`` with the rule's paper defaults."""
 import numpy as np
 
-from ..nn import MLP
 from ..rules import get_rule
 from .validation import check_hidden_sizes
 
@@ -29,7 +28,7 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
 
     Returns
     -------
-    model : MLP
+    model : MLP, or the network ``rule.make_model`` builds (``HopfieldNet`` for EP, EFP)
     rule : LearningRule
     """
     rule = get_rule(rule, **(rule_params or {}))
@@ -38,8 +37,9 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
         raise ValueError(f"a classifier needs at least 2 classes, got {n_classes}")
     rng = np.random.default_rng(rng)
     activation = activation or rule.defaults["activation"]
-    model = MLP((n_features, *hidden_sizes, n_classes), activation=activation,
-                loss=loss or rule.defaults["loss"], init=init or rule.default_init(activation),
-                dropout=dropout, dtype=dtype, rng=rng)
+    model = rule.make_model((n_features, *hidden_sizes, n_classes), activation=activation,
+                            loss=loss or rule.defaults["loss"],
+                            init=init or rule.default_init(activation), dropout=dropout,
+                            dtype=dtype, rng=rng)
     rule.setup(model, rng)
     return model, rule

@@ -43,20 +43,25 @@ def evaluate(model, X, y, chunk=4096):
 def train_step(model, rule, optimizer, x, Y, rng=None, trace=False):
     """One minibatch update; returns the batch loss, or the full trace if ``trace``.
 
+    A rule with ``steps_per_batch = k > 1`` (EFP's loop) is asked for updates ``k`` times
+    on the batch, each applied before the next; the loss and the trace are the first's.
+
     With ``trace=True`` the returned dict holds every intermediate under the
     paper's names (``a_1, h_1, e, delta_1, dW_1, ...``, see
     :func:`nplearn.rules.base.fill_trace`) plus ``"loss"``.
     """
     stats, tr = {}, ({} if trace else None)
     x, Y = x.astype(model.dtype, copy=False), Y.astype(model.dtype, copy=False)  # no upcasting
-    g = rule.updates(model, x, Y, rng=rng, trace=tr, stats=stats)
-    if not np.isfinite(stats["loss"]):
-        raise DivergenceError(
-            f"the loss became {stats['loss']} at optimizer step {optimizer.t + 1}: training "
-            f"diverged. Lower the learning rate (now {optimizer.lr:g}), e.g. to "
-            f"{optimizer.lr / 10:g}.")
-    extra = rule.learned_params()                   # e.g. trainable feedback weights
-    optimizer.step({**model.params, **extra} if extra else model.params, g)
+    for k in range(getattr(rule, "steps_per_batch", 1)):   # > 1: EFP's loop, Sec. 3.2.2
+        st = stats if k == 0 else {}                # the loss before this batch's first step
+        g = rule.updates(model, x, Y, rng=rng, trace=tr if k == 0 else None, stats=st)
+        if not np.isfinite(st["loss"]):
+            raise DivergenceError(
+                f"the loss became {st['loss']} at optimizer step {optimizer.t + 1}: training "
+                f"diverged. Lower the learning rate (now {optimizer.lr:g}), e.g. to "
+                f"{optimizer.lr / 10:g}.")
+        extra = rule.learned_params()               # e.g. trainable feedback weights
+        optimizer.step({**model.params, **extra} if extra else model.params, g)
     if trace:
         tr["loss"] = stats["loss"]
         return tr

@@ -1,0 +1,132 @@
+"""Equilibrium Propagation (EP) on a layered continuous Hopfield network with symmetric weights.
+
+Scellier, B. & Bengio, Y. (2017). Equilibrium Propagation: Bridging the Gap between
+Energy-Based Models and Backpropagation. Front. Comput. Neurosci. 11:24. Equations as
+numbered in Kohan, Rietman & Siegelmann (2018), arXiv:1808.03357 ("EFP"), Eq. (1)-(5), (7):
+
+    free phase      relax ds/dt = -dE/ds (beta = 0) from the start state to s^0   (1), (2), (7)
+    nudged phase    relax ds/dt = -dF/ds, F = E + beta C, C = 1/2 ||s_L - d||^2,
+                    starting from s^0, to s^beta                                   (3), (4), (7)
+    update          Delta W_ij = (1/beta) (rho(s_i^b) rho(s_j^b) - rho(s_i^0) rho(s_j^0))   (5)
+
+Legend (paper -> code -> shape): ``x`` -> ``x`` ``(n, n_0)``; ``s^0``, ``s^beta`` -> ``s0``,
+``sb`` (lists ``[s_1..s_L]``, ``(n, n_l)``); ``d`` -> ``Y`` ``(n, n_L)``; ``beta`` -> ``beta``.
+The Euler loops and Eq. (5) are Numba kernels in :mod:`nplearn.hopfield` (NumPy twins beside).
+
+``g = -Delta W`` tends to the gradient of ``C`` at the free fixed point as ``beta -> 0`` (EP's
+theorem; ``tests/test_hopfield_engine.py``); for a finite ``beta`` it is NOT a gradient.
+
+Decisions
+---------
+* **Cost convention.** ``C = 1/2 ||s_L - d||^2`` (EFP Eq. 3). The EP reference code uses
+  ``||s_L - d||^2`` (no 1/2), so its nudge is ``2 beta_ref`` and its update estimates the
+  gradient of twice our cost. Our defaults reproduce its dynamics and steps exactly: ``beta
+  = 1.0`` (reference 0.5) and per-layer rates ``(0.2, 0.1)`` (reference 0.1, 0.05, times 2).
+* **Persistent particles** (reference code): one stored state per training example; the
+  free phase starts from it and writes its fixed point back. The training loop passes no
+  sample indices, so an example is recognised by its input row (its bytes): identical
+  images share a particle. Particles live in ``particles_``; they are not saved in
+  checkpoints (a loaded model starts from zero states again). ``persistent=False``: every
+  free phase starts from zero.
+* **Sign of beta** drawn at random (+-) each batch from the training ``rng`` (reference
+  code), ``random_sign=True``; that halves the bias of the one-sided estimate on average.
+* **Symmetric nudge** (``symmetric_nudge=True``, off by default): a third phase with
+  ``-beta``, both nudged phases from ``s^0``, and Eq. (5) between ``s^{-beta}`` and
+  ``s^{+beta}`` over ``2 beta`` (second-order accurate in ``beta``); ``random_sign`` is then moot.
+* **Prediction**: argmax of ``s_L`` after a free phase of ``n_predict`` steps from zero
+  (default ``5 n_free``: without particles, 20 steps from zero are not yet at the fixed point).
+"""
+import numpy as np
+
+from ..hopfield import clamped_phase, free_phase, hebbian_update
+from .hopfield_base import HopfieldRule
+
+
+class EP(HopfieldRule):
+    """Equilibrium propagation: contrastive Hebbian update between two fixed points (EFP Eq. 5).
+
+    Parameters
+    ----------
+    n_free, n_clamped : int
+        Euler steps of the free and the nudged phase (reference: 20, 4).
+    beta : float > 0
+        Nudge strength in the convention ``C = 1/2 ||s_L - d||^2`` (1.0 = reference 0.5).
+    h : float
+        Euler step size (0.5).
+    lr_layers : tuple of float, optional
+        Rate per weight layer ``W_1..W_L`` (its bias shares it), multiplied into ``g``.
+        ``None``: ``(0.2, 0.1)`` for one hidden layer (the reference's), else ones.
+    persistent : bool
+        Persistent particles, one state per training example.
+    random_sign : bool
+        Draw the sign of ``beta`` at random each batch.
+    symmetric_nudge : bool
+        Third phase with ``-beta``; Eq. (5) between the two nudged states.
+    n_predict : int, optional
+        Free steps from zero behind a prediction; ``None``: ``5 * n_free``.
+    """
+
+    name = "ep"
+    paper = "Scellier & Bengio (2017), Front. Comput. Neurosci.; EFP Eq. (1)-(5), (7)"
+    connectivity = "symmetric"
+
+    def __init__(self, n_free=20, n_clamped=4, beta=1.0, h=0.5, lr_layers=None,
+                 persistent=True, random_sign=True, symmetric_nudge=False, n_predict=None):
+        self.n_free = n_free
+        self.n_clamped = n_clamped
+        self.beta = beta
+        self.h = h
+        self.lr_layers = lr_layers
+        self.persistent = persistent
+        self.random_sign = random_sign
+        self.symmetric_nudge = symmetric_nudge
+        self.n_predict = n_predict
+
+    def predict_steps(self):
+        return 5 * self.n_free if self.n_predict is None else self.n_predict
+
+    def default_lr_layers(self, n_rates):
+        return (0.2, 0.1) if n_rates == 2 else (1.0,) * n_rates
+
+    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng):
+        self.particles_ = {}
+        return super().make_model(sizes, activation, loss, init, dropout, dtype, rng)
+
+    def _start(self, model, x):
+        """Persistent particles of the rows of ``x`` (zeros for an unseen row)."""
+        if not self.persistent:
+            return None
+        s = model.zero_state(x.shape[0])
+        for i, row in enumerate(x):
+            p = self.particles_.get(row.tobytes())
+            if p is not None:
+                for k in range(model.n_layers):
+                    s[k][i] = p[k]
+        return s
+
+    def _store(self, x, s0):
+        if self.persistent:
+            for i, row in enumerate(x):
+                self.particles_[row.tobytes()] = [s_k[i].copy() for s_k in s0]
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+        """Update directions ``g = -lr_l Delta W_l`` (EFP Eq. 5) for one minibatch."""
+        rng = np.random.default_rng(rng)
+        n_free, n_clamped, h = self.n_free, self.n_clamped, self.h
+        s0 = free_phase(model, x, self._start(model, x), n_free, h)        # EFP Eq. (1), (2), (7)
+        self._store(x, s0)
+        beta = float(self.beta)
+        if self.symmetric_nudge:
+            sp = clamped_phase(model, x, s0, Y, beta, n_clamped, h)         # EFP Eq. (4): +beta
+            sm = clamped_phase(model, x, s0, Y, -beta, n_clamped, h)        # EFP Eq. (4): -beta
+            g = hebbian_update(model, "chl", x, sm, sp, 2 * beta)          # EFP Eq. (5), centred
+            sb = sp
+        else:
+            if self.random_sign and rng.integers(2):
+                beta = -beta                                                # reference code
+            sb = clamped_phase(model, x, s0, Y, beta, n_clamped, h)         # EFP Eq. (3), (4), (7)
+            g = hebbian_update(model, "chl", x, s0, sb, beta)              # EFP Eq. (5)
+        self.fill(model, x, Y, s0, sb, g, trace, stats)
+        if trace is not None:
+            trace["beta"] = beta
+        return self.scale(model, g)

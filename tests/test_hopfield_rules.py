@@ -1,0 +1,174 @@
+"""EP and EFP as learning rules: the updates are the engine's Eq. (5)/(6) times the per-layer
+rates, EFP's Sec. 3.2.2 loop steps the optimiser ``num_loops`` times per batch, persistent
+particles, the estimator round trip and the alignment records."""
+import numpy as np
+import pytest
+
+import nplearn
+from nplearn.analysis import (AlignmentRecorder, HopfieldRecorder, feedback_angles,
+                              loop_angles, relaxation_curves)
+from nplearn.hopfield import clamped_phase, free_phase, hebbian_update
+from nplearn.optim import get_optimizer
+from nplearn.train import build, train_step
+from nplearn.train.loop import one_hot
+
+
+@pytest.fixture
+def batch():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (6, 8))
+    return x, one_hot(rng.integers(0, 3, 6), 3)
+
+
+def _copy(params):
+    return {k: v.copy() for k, v in params.items()}
+
+
+def test_ep_update_is_eq5_times_the_layer_rates_and_writes_no_parameter(batch):
+    x, Y = batch
+    model, rule = build("ep", 8, 3, (5,), rng=0,
+                        rule_params={"persistent": False, "random_sign": False})
+    before = _copy(model.params)
+    g = rule.updates(model, x, Y)
+    s0 = free_phase(model, x, None, rule.n_free)
+    sb = clamped_phase(model, x, s0, Y, rule.beta, rule.n_clamped)
+    ref = hebbian_update(model, "chl", x, s0, sb, rule.beta)
+    assert rule.rates_ == (0.2, 0.1)                  # reference 0.1, 0.05 at our beta = 2 x 0.5
+    for l, r in ((1, 0.2), (2, 0.1)):
+        np.testing.assert_allclose(g[f"W{l}"], r * ref[f"W{l}"], rtol=1e-12)
+        np.testing.assert_allclose(g[f"b{l}"], r * ref[f"b{l}"], rtol=1e-12)
+    assert all(np.array_equal(before[k], model.params[k]) for k in before)
+
+
+def test_ep_symmetric_nudge_is_the_centred_difference(batch):
+    x, Y = batch
+    model, rule = build("ep", 8, 3, (5,), rng=1,
+                        rule_params={"persistent": False, "symmetric_nudge": True,
+                                     "lr_layers": (1.0, 1.0)})
+    g = rule.updates(model, x, Y)
+    s0 = free_phase(model, x, None, rule.n_free)
+    sp = clamped_phase(model, x, s0, Y, rule.beta, rule.n_clamped)
+    sm = clamped_phase(model, x, s0, Y, -rule.beta, rule.n_clamped)
+    ref = hebbian_update(model, "chl", x, sm, sp, 2 * rule.beta)
+    assert all(np.allclose(g[k], ref[k], rtol=1e-12) for k in ref)
+
+
+def test_ep_random_sign_draws_both_signs(batch):
+    x, Y = batch
+    model, rule = build("ep", 8, 3, (5,), rng=0, rule_params={"persistent": False})
+    rng = np.random.default_rng(0)
+    signs = set()
+    for _ in range(20):
+        tr = {}
+        rule.updates(model, x, Y, rng=rng, trace=tr)
+        signs.add(np.sign(tr["beta"]))
+    assert signs == {-1.0, 1.0}
+
+
+def test_ep_persistent_particles_start_the_next_free_phase(batch):
+    x, Y = batch
+    model, rule = build("ep", 8, 3, (5,), rng=0, rule_params={"random_sign": False})
+    rule.updates(model, x, Y)
+    assert len(rule.particles_) == len(x)
+    stored = [np.stack([rule.particles_[row.tobytes()][k] for row in x]) for k in range(2)]
+    assert np.array_equal(stored[1], free_phase(model, x, None, rule.n_free)[1])
+    tr = {}
+    rule.updates(model, x, Y, trace=tr)               # same weights (nothing applied)
+    expect = free_phase(model, x, stored, rule.n_free)
+    assert np.allclose(tr["s_free_1"], expect[0]) and np.allclose(tr["s_free_2"], expect[1])
+
+
+def test_efp_update_is_eq6_and_the_loop_matrix_stays_fixed_by_default(batch):
+    x, Y = batch
+    model, rule = build("efp", 8, 3, (5, 4), rng=0)
+    assert "W_loop" not in model.params and rule.rates_ == (0.2, 0.05, 0.01)   # Table 1
+    g = rule.updates(model, x, Y)
+    s0 = free_phase(model, x, None, rule.n_free)
+    sb = clamped_phase(model, x, s0, Y, rule.beta, rule.n_clamped)
+    ref = hebbian_update(model, "efp", x, s0, sb, rule.beta)
+    for l, r in zip((1, 2, 3), rule.rates_):
+        np.testing.assert_allclose(g[f"W{l}"], r * ref[f"W{l}"], rtol=1e-12)
+    assert set(g) == set(model.params)
+
+
+def test_efp_loop_steps_the_optimiser_num_loops_times_and_continues_the_free_state(batch):
+    x, Y = batch
+    model, rule = build("efp", 8, 3, (5, 4), rng=0, rule_params={"num_loops": 3})
+    opt = get_optimizer("sgd", 1.0)
+    p0 = _copy(model.params)
+    train_step(model, rule, opt, x, Y)
+    assert opt.t == 3
+    # replay by hand: each iteration continues from the previous free state, new weights
+    ref, _ = build("efp", 8, 3, (5, 4), rng=0, rule_params={"num_loops": 3})
+    assert all(np.array_equal(p0[k], ref.params[k]) for k in p0)
+    s = None
+    for _ in range(3):
+        s0 = free_phase(ref, x, s, rule.n_free)
+        sb = clamped_phase(ref, x, s0, Y, rule.beta, rule.n_clamped)
+        g = hebbian_update(ref, "efp", x, s0, sb, rule.beta)
+        for l, r in zip((1, 2, 3), rule.rates_):
+            ref.params[f"W{l}"] -= r * g[f"W{l}"]
+            ref.params[f"b{l}"] -= r * g[f"b{l}"]
+        s = s0
+    for k in model.params:
+        np.testing.assert_allclose(model.params[k], ref.params[k], rtol=1e-10, atol=1e-14)
+
+
+def test_efp_trained_loop_needs_a_rate_for_it():
+    with pytest.raises(ValueError, match="lr_layers"):
+        build("efp", 8, 3, (5, 4), rng=0,
+              rule_params={"train_loop": True, "lr_layers": (0.2, 0.05, 0.01)})
+    model, rule = build("efp", 8, 3, (5, 4), rng=0,
+                        rule_params={"train_loop": True, "lr_layers": (1, 1, 1, 0.5)})
+    assert "W_loop" in model.params
+
+
+@pytest.mark.parametrize("kw", [{"activation": "tanh"}, {"dropout": 0.5}, {"loss": "softmax_ce"}])
+def test_hopfield_rules_refuse_what_the_network_cannot_do(kw):
+    with pytest.raises(ValueError):
+        build("ep", 8, 3, (5,), rng=0, **kw)
+
+
+def test_prediction_is_the_output_state_after_the_free_phase(batch):
+    x, Y = batch
+    model, rule = build("efp", 8, 3, (5, 4), rng=0)
+    assert model.n_predict == rule.num_loops * rule.n_free
+    s = free_phase(model, x, None, model.n_predict)
+    assert np.array_equal(model.logits(x), s[-1]) and np.array_equal(model.logits(x), s[-1])
+    assert np.array_equal(model.hidden(x)[1], s[1])
+    assert np.isclose(model.loss.loss(s[-1], Y), 0.5 * np.mean(np.sum((s[-1] - Y) ** 2, 1)))
+
+
+@pytest.mark.parametrize("rule, hidden", [("ep", (30,)), ("efp", (30, 30))])
+def test_classifier_fits_predicts_and_round_trips(rule, hidden, tmp_path):
+    d = nplearn.load_dataset("digits")
+    clf = nplearn.Classifier(rule=rule, hidden_sizes=hidden, batch_size=20, epochs=2,
+                             learning_rate=1.0 if rule == "ep" else 10.0, random_state=0)
+    clf.fit(d.x_train, d.y_train)
+    assert clf.score(d.x_test, d.y_test) > 0.5                      # chance: 0.1
+    clf.save(tmp_path / "m")
+    back = nplearn.Classifier.load(tmp_path / "m")
+    assert np.array_equal(back.predict(d.x_test), clf.predict(d.x_test))
+
+
+def test_alignment_records_for_hopfield_rules(batch):
+    d = nplearn.load_dataset("digits")
+    x, y = d.x_train[:300], d.y_train[:300]
+    rec, al = HopfieldRecorder(x, y, every=5, max_samples=32), AlignmentRecorder(x, y, every=5)
+    clf = nplearn.Classifier(rule="efp", hidden_sizes=(10, 10), batch_size=20, epochs=1,
+                             learning_rate=10.0, random_state=0)
+    clf.fit(x, y, callbacks=[rec, al])
+    assert al.history["update_angle_mean"][-1] == []                # no delta_l in EFP
+    assert al.history["feedback_angle"][-1] == pytest.approx(rec.history["loop_angle"][-1])
+    assert set(loop_angles(clf.model_)) == {"W2", "W3", "W_loop"}
+    assert feedback_angles(clf.model_, clf.rule_) == pytest.approx(loop_angles(clf.model_))
+    n = clf.rule_.n_free * clf.rule_.num_loops + clf.rule_.n_clamped + 1
+    assert len(rec.history["error"][-1]) == n and rec.history["energy"][-1] is None
+
+
+def test_relaxation_curves_energy_falls_in_the_free_phase(batch):
+    x, Y = batch
+    model, _ = build("ep", 8, 3, (5,), rng=0)
+    c = relaxation_curves(model, x, Y, n_free=15, n_clamped=5, beta=1.0, h=0.2)
+    assert c["error"].shape == c["energy"].shape == (21,)
+    assert np.all(np.diff(c["energy"][:16]) <= 1e-12)
