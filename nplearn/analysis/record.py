@@ -18,15 +18,13 @@ Attach it with ``Classifier.fit(..., callbacks=[rec])`` or
 
 The time it spends is kept in ``seconds_`` so its overhead can be reported.
 """
-import time
-
 import numpy as np
 
-from ..train.loop import one_hot
 from .angles import feedback_angles, update_angles
+from .recorder import Recorder
 
 
-class AlignmentRecorder:
+class AlignmentRecorder(Recorder):
     """Record alignment angles and weight norms during training.
 
     Parameters
@@ -50,46 +48,19 @@ class AlignmentRecorder:
         Time spent recording.
     """
 
-    def __init__(self, x, y, every=50, max_samples=256):
-        self.x, self.y = np.asarray(x)[:max_samples], np.asarray(y)[:max_samples]
-        self.every = int(every)
-        if self.every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
-        self.history = {k: [] for k in ("step", "epoch", "update_angle_mean", "update_angle_std",
-                                        "weight_angle", "feedback_angle", "weight_norm")}
-        self.seconds_ = 0.0
+    KEYS = ("update_angle_mean", "update_angle_std", "weight_angle", "feedback_angle")
 
-    def on_train_begin(self, state):
-        if not self.history["step"]:
-            self.record(state)
-
-    def on_batch_end(self, state):
-        if state.step % self.every == 0:
-            self.record(state)
-
-    def on_train_end(self, state):
-        if not self.history["step"] or self.history["step"][-1] != state.step:
-            self.record(state)    # always keep the final state
-
-    def record(self, state):
-        """Measure now and append to :attr:`history`."""
-        t0 = time.perf_counter()
+    def measure(self, state, x, Y):
         model, rule = state.model, state.rule
-        x = self.x.astype(model.dtype, copy=False)
-        Y = one_hot(self.y, model.sizes[-1], model.dtype)
         if getattr(rule, "deltas", None) is not None:
             per_sample, per_weight = update_angles(model, rule, x, Y, seed=state.step)
         else:                                   # EP, EFP: no delta_l to compare with BP's
             per_sample, per_weight = {}, {}
         h = self.history
-        h["step"].append(int(state.step))
-        h["epoch"].append(state.step / state.n_batches)
         h["update_angle_mean"].append([_nanstat(np.nanmean, a) for a in per_sample.values()])
         h["update_angle_std"].append([_nanstat(np.nanstd, a) for a in per_sample.values()])
         h["weight_angle"].append(list(per_weight.values()))
         h["feedback_angle"].append(feedback_angles(model, rule))
-        h["weight_norm"].append([float(np.linalg.norm(W)) for W in model.W[1:]])
-        self.seconds_ += time.perf_counter() - t0
 
     def as_arrays(self):
         """The history as arrays: ``(n_records, n_layers)`` per quantity, feedback as a dict."""

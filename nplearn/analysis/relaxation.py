@@ -13,13 +13,12 @@
 They read the network's public parameters and the rule's hyperparameters
 (``n_free``, ``n_clamped``, ``beta``, ``h``), never its internal state.
 """
-import time
 
 import numpy as np
 
 from ..hopfield import relax
-from ..train.loop import one_hot
 from .angles import product_angle
+from .recorder import Recorder
 
 
 def relaxation_curves(net, x, Y, n_free=20, n_clamped=4, beta=1.0, h=0.5):
@@ -84,7 +83,7 @@ def loop_angles(net):
     return out
 
 
-class HopfieldRecorder:
+class HopfieldRecorder(Recorder):
     """Record relaxation curves, loop angles and weight norms of an EP / EFP run.
 
     Parameters
@@ -104,42 +103,18 @@ class HopfieldRecorder:
     seconds_ : float
     """
 
+    KEYS = ("error", "energy", "loop_angle")
+
     def __init__(self, x, y, every=50, max_samples=128):
-        self.x, self.y = np.asarray(x)[:max_samples], np.asarray(y)[:max_samples]
-        self.every = int(every)
-        if self.every < 1:
-            raise ValueError(f"every must be >= 1, got {every}")
-        self.history = {k: [] for k in ("step", "epoch", "error", "energy", "loop_angle",
-                                        "weight_norm")}
+        super().__init__(x, y, every, max_samples)
         self.history["n_free"] = None
-        self.seconds_ = 0.0
 
-    def on_train_begin(self, state):
-        if not self.history["step"]:
-            self.record(state)
-
-    def on_batch_end(self, state):
-        if state.step % self.every == 0:
-            self.record(state)
-
-    def on_train_end(self, state):
-        if not self.history["step"] or self.history["step"][-1] != state.step:
-            self.record(state)
-
-    def record(self, state):
-        """Measure now and append to :attr:`history`."""
-        t0 = time.perf_counter()
+    def measure(self, state, x, Y):
         net, p = state.model, state.rule.get_params()
-        x = self.x.astype(net.dtype, copy=False)
-        Y = one_hot(self.y, net.sizes[-1], net.dtype)
         n_free = p["n_free"] * p.get("num_loops", 1)
         c = relaxation_curves(net, x, Y, n_free, p["n_clamped"], p["beta"], p["h"])
         h = self.history
         h["n_free"] = n_free
-        h["step"].append(int(state.step))
-        h["epoch"].append(state.step / state.n_batches)
         h["error"].append(c["error"].tolist())
         h["energy"].append(None if c["energy"] is None else c["energy"].tolist())
         h["loop_angle"].append({} if net.symmetric else loop_angles(net))
-        h["weight_norm"].append([float(np.linalg.norm(W)) for W in net.W[1:]])
-        self.seconds_ += time.perf_counter() - t0
