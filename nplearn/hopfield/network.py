@@ -33,6 +33,7 @@ import numpy as np
 
 from nplearn.nn import get_activation, get_loss
 from nplearn.nn.init import get_init
+from nplearn.nn.layered import Layered
 
 CONNECTIVITIES = ("symmetric", "loop")
 
@@ -42,7 +43,7 @@ def rho(s):
     return np.clip(s, 0.0, 1.0)
 
 
-class HopfieldNet:
+class HopfieldNet(Layered):
     """Parameters and energy of a layered continuous Hopfield network.
 
     Parameters
@@ -101,20 +102,6 @@ class HopfieldNet:
     @property
     def symmetric(self):
         return self.connectivity == "symmetric"
-
-    @property
-    def n_layers(self):
-        """``L``, the number of weight layers (= number of relaxing layers)."""
-        return len(self.sizes) - 1
-
-    @property
-    def W(self):
-        """``[None, W_1, ..., W_L]``, indexed like the paper."""
-        return [None] + [self.params[f"W{l}"] for l in range(1, len(self.sizes))]
-
-    @property
-    def b(self):
-        return [None] + [self.params[f"b{l}"] for l in range(1, len(self.sizes))]
 
     @property
     def W_loop(self):

@@ -24,6 +24,7 @@ import numpy as np
 from .activations import get_activation
 from .dropout import dropout_mask
 from .init import get_init
+from .layered import Layered
 from .losses import get_loss
 
 
@@ -46,7 +47,7 @@ class Forward:
         return self.h[-1]
 
 
-class MLP:
+class MLP(Layered):
     """Multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
 
     Parameters
@@ -90,20 +91,6 @@ class MLP:
         for l in range(1, len(sizes)):
             W, b = init(sizes[l], sizes[l - 1], rng, self.dtype)
             self.params[f"W{l}"], self.params[f"b{l}"] = W, b
-
-    @property
-    def n_layers(self):
-        """``L``, the number of weight layers."""
-        return len(self.sizes) - 1
-
-    @property
-    def W(self):
-        """``[None, W_1, ..., W_L]``: the arrays in ``params``, indexed like the paper."""
-        return [None] + [self.params[f"W{l}"] for l in range(1, len(self.sizes))]
-
-    @property
-    def b(self):
-        return [None] + [self.params[f"b{l}"] for l in range(1, len(self.sizes))]
 
     def forward(self, x, rng=None):
         """Training-mode forward pass, DFA Eq. (1)-(3).

@@ -1,0 +1,21 @@
+"""Paper-style access to the parameters of any layered network."""
+
+
+class Layered:
+    """Mixin for networks with ``sizes = (n_0, ..., n_L)`` and ``params`` holding
+    ``"W1", "b1", ..., "WL", "bL"``: ``W[l]`` and ``b[l]`` are indexed from 1 like the papers."""
+
+    @property
+    def n_layers(self):
+        """``L``, the number of weight layers."""
+        return len(self.sizes) - 1
+
+    @property
+    def W(self):
+        """``[None, W_1, ..., W_L]``: the arrays in ``params``, indexed like the paper."""
+        return [None] + [self.params[f"W{l}"] for l in range(1, len(self.sizes))]
+
+    @property
+    def b(self):
+        """``[None, b_1, ..., b_L]``."""
+        return [None] + [self.params[f"b{l}"] for l in range(1, len(self.sizes))]
