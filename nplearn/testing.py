@@ -1,4 +1,4 @@
-"""Helpers for tests: central-difference gradients of a network's loss."""
+"""Helpers for tests: central-difference gradients of a network's loss, a loop convolution."""
 import numpy as np
 
 
@@ -61,3 +61,34 @@ def random_batch(rng, n, n_in, n_out, dtype=np.float64):
     x = rng.normal(size=(n, n_in)).astype(dtype)
     Y = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, n)]
     return x, Y
+
+
+def direct_conv2d(x, K, b, stride=1, padding=0):
+    """Reference convolution by loops: ``a[i, o, r, c] = sum(patch * K[o]) + b[o]``.
+
+    The naive twin of :func:`nplearn.nn.conv2d` (no im2col), for tests only.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n, C_in, H, W)
+    K : ndarray of shape (C_out, C_in, k, k)
+    b : ndarray of shape (C_out,)
+    stride, padding : int
+
+    Returns
+    -------
+    ndarray of shape (n, C_out, Ho, Wo)
+    """
+    n, _, H, W = x.shape
+    C_out, _, k, _ = K.shape
+    p, s = padding, stride
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    Ho, Wo = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+    a = np.empty((n, C_out, Ho, Wo), np.result_type(x, K, b))
+    for i in range(n):
+        for o in range(C_out):
+            for r in range(Ho):
+                for c in range(Wo):
+                    patch = xp[i, :, r * s:r * s + k, c * s:c * s + k]     # (C_in, k, k)
+                    a[i, o, r, c] = np.sum(patch * K[o]) + b[o]
+    return a

@@ -64,11 +64,12 @@ def update_angles(model, rule, x, Y, seed=0):
 
     One forward pass serves both rules (same weights, same dropout masks), then
     each rule's :meth:`~nplearn.rules.base.LearningRule.deltas` gives its
-    ``delta_l`` and DFA Eq. (10) its weight updates.
+    ``delta_l`` and DFA Eq. (10) (``model.grads``) its weight updates. A conv layer's
+    ``delta_l`` (maps ``(C_l, Ho_l, Wo_l)`` per sample) is flattened per sample.
 
     Parameters
     ----------
-    model : MLP
+    model : MLP or ConvNet
     rule : LearningRule
     x : ndarray of shape (n, n_0)
     Y : ndarray of shape (n, n_L)
@@ -88,8 +89,8 @@ def update_angles(model, rule, x, Y, seed=0):
     fwd = model.forward(x, np.random.default_rng(seed))
     e = model.loss.error(fwd.y_hat, Y)                              # DFA Eq. (5)
     d_rule, d_bp = rule.deltas(model, fwd, e), BP().deltas(model, fwd, e)
-    L = model.n_layers
-    deltas = {l: row_angles(d_rule[l], d_bp[l]) for l in range(1, L)}
-    weights = {l: angle(d_rule[l].T @ fwd.h[l - 1], d_bp[l].T @ fwd.h[l - 1])  # Eq. (10)
+    n, L = x.shape[0], model.n_layers
+    deltas = {l: row_angles(d_rule[l].reshape(n, -1), d_bp[l].reshape(n, -1)) for l in range(1, L)}
+    weights = {l: angle(model.grads(l, d_rule[l], fwd)[0], model.grads(l, d_bp[l], fwd)[0])  # Eq. (10)
                for l in range(1, L + 1)}
     return deltas, weights

@@ -75,6 +75,14 @@ def _dleaky_relu(a, h):
     return np.where(a > 0, 1.0, LEAKY_SLOPE).astype(a.dtype)
 
 
+def _linear(a):
+    return a
+
+
+def _dlinear(a, h):
+    return np.ones_like(a)
+
+
 def _hard_sigmoid(a):
     return np.clip(a, 0.0, 1.0)
 
@@ -89,6 +97,8 @@ ACTIVATIONS = {
     "relu": Activation("relu", _relu, _drelu, False),
     "leaky_relu": Activation("leaky_relu", _leaky_relu, _dleaky_relu, False),
     "hard_sigmoid": Activation("hard_sigmoid", _hard_sigmoid, _dhard_sigmoid, True),
+    # identity: the linear networks of PEPITA Sec. 4.3 and Lillicrap et al.'s analysis
+    "linear": Activation("linear", _linear, _dlinear, False),
 }
 
 

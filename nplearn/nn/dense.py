@@ -35,12 +35,25 @@ class Forward:
     With dropout, ``h[l]`` is the dropped-out rate the next layer sees and
     ``df[l]`` already contains the scaled mask, so ``delta * df[l]`` is zero for
     dropped units (the mask is in ``mask[l]``).
+
+    The last three lists are for :class:`~nplearn.nn.ConvNet` and hold ``None`` for a
+    dense layer (and for every layer of an :class:`MLP`): ``cols[l]``, the patch matrix
+    ``im2col`` of a conv layer's input; ``pool_idx[l]``, where its max pooling found the
+    maxima; ``conv_h[l]``, ``f(a_l)`` before pooling.
     """
 
     a: list
     h: list
     df: list
     mask: list = field(default_factory=list)
+    cols: list = field(default_factory=list)
+    pool_idx: list = field(default_factory=list)
+    conv_h: list = field(default_factory=list)
+
+    def __post_init__(self):
+        for name in ("mask", "cols", "pool_idx", "conv_h"):
+            if not getattr(self, name):
+                setattr(self, name, [None] * len(self.a))
 
     @property
     def y_hat(self):
@@ -92,14 +105,17 @@ class MLP(Layered):
             W, b = init(sizes[l], sizes[l - 1], rng, self.dtype)
             self.params[f"W{l}"], self.params[f"b{l}"] = W, b
 
-    def forward(self, x, rng=None):
+    def forward(self, x, rng=None, masks=None):
         """Training-mode forward pass, DFA Eq. (1)-(3).
 
         Parameters
         ----------
         x : ndarray of shape (n, n_0)
         rng : numpy.random.Generator, optional
-            Needed only when dropout is on (draws the masks).
+            Needed only when dropout is on and ``masks`` is not given (draws the masks).
+        masks : list, optional
+            ``fwd.mask`` of an earlier pass: its dropout masks are reused instead of drawn
+            (PEPITA's modulated pass drops the units of the standard pass).
 
         Returns
         -------
@@ -107,8 +123,11 @@ class MLP(Layered):
         """
         L, W, b = self.n_layers, self.W, self.b
         a, h, df, mask = [None], [x], [None], [None]
-        if self.input_dropout > 0:
+        if masks is not None:
+            mask[0] = masks[0]
+        elif self.input_dropout > 0:
             mask[0] = dropout_mask(x.shape, self.input_dropout, rng, self.dtype)
+        if mask[0] is not None:
             h[0] = x * mask[0]
         for l in range(1, L + 1):
             a_l = h[l - 1] @ W[l].T + b[l]                 # DFA Eq. (1)-(3): a_l = W_l h_{l-1} + b_l
@@ -120,7 +139,10 @@ class MLP(Layered):
                 break
             h_l = self.f.f(a_l)                            # h_l = f(a_l)
             df_l = self.f.df(a_l, h_l)                     # f'(a_l), used by Eq. (6)-(9)
-            m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
+            if masks is not None:
+                m = masks[l]
+            else:
+                m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
             if m is not None:
                 h_l = h_l * m
                 df_l = df_l * m
@@ -146,6 +168,68 @@ class MLP(Layered):
     def predict_output(self, x):
         """``y_hat`` for ``x`` without dropout, ``(n, n_L)``."""
         return self.loss.output(self.logits(x))
+
+    # --- one layer's linear algebra, shared with ConvNet so that a rule is written once ---
+    def is_conv(self, l):
+        """Whether weight layer ``l`` is a convolution: never, in an MLP."""
+        return False
+
+    def back(self, l, delta, M):
+        """``M^T delta_l``: the signal that ``delta_l`` sends back to ``h_{l-1}``.
+
+        Parameters
+        ----------
+        l : int
+            Weight layer, 1..L.
+        delta : ndarray of shape (n, n_l)
+            ``dJ/da_l`` or a rule's stand-in for it.
+        M : ndarray of shape (n_l, n_{l-1})
+            ``W_l`` for BP (DFA Eq. 6), a feedback matrix of that shape for FA (Eq. 7).
+
+        Returns
+        -------
+        ndarray of shape (n, n_{l-1})
+            ``delta @ M``, batch-first ``M^T delta``.
+        """
+        return delta @ M
+
+    def through_f(self, l, dh, fwd):
+        """``dJ/da_l = dJ/dh_l ⊙ f'(a_l)``: the signal ``dh`` at ``h_l`` through the non-linearity.
+
+        Parameters
+        ----------
+        l : int
+            Hidden layer, 1..L-1.
+        dh : ndarray of shape (n, n_l)
+        fwd : Forward
+            ``fwd.df[l]`` (which holds the dropout mask) is used.
+
+        Returns
+        -------
+        ndarray of shape (n, n_l)
+        """
+        return dh * fwd.df[l]
+
+    def grads(self, l, delta, fwd, h_prev=None):
+        """DFA Eq. (10) in batch form: ``g_W_l = delta_l^T h_{l-1} / n``, ``g_b_l = mean(delta_l)``.
+
+        Parameters
+        ----------
+        l : int
+            Weight layer, 1..L.
+        delta : ndarray of shape (n, n_l)
+        fwd : Forward
+            Supplies ``h_{l-1} = fwd.h[l - 1]``.
+        h_prev : ndarray of shape (n, n_{l-1}), optional
+            Presynaptic activities to use instead of ``fwd.h[l - 1]`` (PEPITA's modulated pass).
+
+        Returns
+        -------
+        g_W : ndarray of shape (n_l, n_{l-1})
+        g_b : ndarray of shape (n_l,)
+        """
+        h = fwd.h[l - 1] if h_prev is None else h_prev
+        return (delta / delta.shape[0]).T @ h, delta.mean(axis=0)
 
     def __repr__(self):
         return (f"MLP(sizes={self.sizes}, activation={self.f.name!r}, "

@@ -14,10 +14,16 @@ rest is common and lives here:
 * the weight updates, Eq. (10), ``dW_l = -delta_l h_{l-1}^T``. In batch form with
   ``J`` a mean over the ``n`` examples (Eq. 4), ``g_W_l = delta_l.T @ h_{l-1} / n``
   and ``g_b_l = mean(delta_l)``.
+
+The per-layer linear algebra is the network's (``model.back``, ``model.through_f``,
+``model.grads``, on :class:`~nplearn.nn.MLP` and :class:`~nplearn.nn.ConvNet`), so BP, FA
+and DFA run unchanged on convolutional networks: for a conv layer ``W^T delta`` is the
+transposed convolution, ``⊙ f'`` first routes the signal back through max pooling, and
+Eq. (10) sums over the output pixels (:mod:`nplearn.nn.conv`).
 """
 import numpy as np
 
-from ..nn import MLP, get_activation
+from ..nn import MLP, ConvNet, get_activation
 
 
 class LearningRule:
@@ -43,12 +49,29 @@ class LearningRule:
     #: ``num_loops``; :func:`nplearn.train.train_step` honours it.
     steps_per_batch = 1
 
-    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng):
+    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, conv=None,
+                   image_shape=None, pool=2):
         """The network this rule trains: an :class:`~nplearn.nn.MLP` (the feedforward
-        family). Rules on another network (EP, EFP: :class:`~nplearn.hopfield.HopfieldNet`)
-        override it."""
-        return MLP(sizes, activation=activation, loss=loss, init=init, dropout=dropout,
-                   dtype=dtype, rng=rng)
+        family), or a :class:`~nplearn.nn.ConvNet` when ``conv`` is given (then
+        ``image_shape = (C, H, W)`` is required, ``sizes[0] = C*H*W``, and ``sizes[1:-1]``
+        are the dense hidden layers after the conv blocks). Rules on another network
+        (EP, EFP: :class:`~nplearn.hopfield.HopfieldNet`) override it."""
+        if conv is None:
+            return MLP(sizes, activation=activation, loss=loss, init=init, dropout=dropout,
+                       dtype=dtype, rng=rng)
+        if image_shape is None:
+            raise ValueError("conv layers need image_shape=(channels, height, width)")
+        if int(np.prod(image_shape)) != sizes[0]:
+            raise ValueError(f"image_shape {tuple(image_shape)} has {int(np.prod(image_shape))} "
+                             f"pixels, the input has {sizes[0]} features")
+        return ConvNet(image_shape, conv, sizes[1:-1], sizes[-1], activation=activation,
+                       loss=loss, init=init, dropout=dropout, pool=pool, dtype=dtype, rng=rng)
+
+    def require_dense(self, model):
+        """Raise a ValueError if ``model`` has conv layers (rules written for dense nets only)."""
+        if getattr(model, "n_conv", 0):
+            raise ValueError(f"rule {self.name!r} supports fully connected networks only; "
+                             f"drop conv={model.conv}")
 
     def setup(self, model, rng):
         """Draw any fixed random state (feedback matrices) for ``model``; default: none."""
@@ -72,7 +95,7 @@ class LearningRule:
 
         Parameters
         ----------
-        model : MLP
+        model : MLP or ConvNet
         x : ndarray of shape (n, n_0)
         Y : ndarray of shape (n, n_L)
             One-hot targets.
@@ -93,11 +116,10 @@ class LearningRule:
         fwd = model.forward(x, rng)
         e = model.loss.error(fwd.y_hat, Y)                 # DFA Eq. (5): e = y_hat - y
         delta = self.deltas(model, fwd, e)                 # DFA Eq. (6)-(9)
-        n = x.shape[0]
         g = {}
         for l in range(1, model.n_layers + 1):
-            g[f"W{l}"] = (delta[l] / n).T @ fwd.h[l - 1]   # DFA Eq. (10): dW_l = -delta_l h_{l-1}^T
-            g[f"b{l}"] = delta[l].mean(axis=0)
+            # model.grads: (delta_l / n).T @ h_{l-1} and mean(delta_l); conv: summed over pixels
+            g[f"W{l}"], g[f"b{l}"] = model.grads(l, delta[l], fwd)   # DFA Eq. (10): dW_l = -delta_l h_{l-1}^T
         if stats is not None:
             stats["loss"] = model.loss.loss(fwd.a[-1], Y)
             stats["n_errors"] = int(np.sum(fwd.a[-1].argmax(1) != Y.argmax(1)))
@@ -145,6 +167,9 @@ def fill_trace(trace, model, fwd, e, delta, g, Y):
     """Store one step under the paper's names: ``x, a_1, h_1, ..., y, y_hat, e,
     delta_1, ..., dW_1, db_1, ...`` and the rule's feedback ``B_l``.
 
+    Shapes are the forward pass's: for a conv layer ``a_l`` and ``delta_l`` are maps
+    ``(n, C_l, Ho_l, Wo_l)`` and ``h_l`` the pooled activities, flat ``(n, n_l)``.
+
     ``dW_l`` is the paper's ``delta W_l = -g_W_l`` of Eq. (10) (the change before
     the learning rate), so its sign matches the paper, not the optimiser.
     """
@@ -168,8 +193,15 @@ def zero_init_if_bounded(activation):
 
 def forward_path(model, l):
     """``W_L W_{L-1} ... W_{l+1}``, shape ``(n_L, n_l)``: the linear path from layer ``l``
-    to the output."""
+    to the output.
+
+    Raises a ValueError if a conv layer lies on the path (a kernel is not that matrix).
+    """
     W = model.W
+    conv = [k for k in range(l + 1, model.n_layers + 1) if model.is_conv(k)]
+    if conv:
+        raise ValueError(f"forward_path: W_{conv[0]} is a conv kernel; the path from layer "
+                         f"{l} is not a product of matrices")
     M = W[model.n_layers]
     for k in range(model.n_layers - 1, l, -1):
         M = M @ W[k]

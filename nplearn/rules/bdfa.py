@@ -70,6 +70,7 @@ class BDFA(LearningRule):
         self.alpha = alpha
 
     def setup(self, model, rng):
+        self.require_dense(model)
         if not np.isfinite(self.alpha) or self.alpha < 0:
             raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha}")
         n, L = model.sizes, model.n_layers

@@ -82,6 +82,7 @@ class BFA(LearningRule):
         self.x_loss = x_loss
 
     def setup(self, model, rng):
+        self.require_dense(model)
         get_loss(self.x_loss)                          # fail early on a bad name
         n, L = model.sizes, model.n_layers
         self.B_ = {}

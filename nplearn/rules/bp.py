@@ -7,7 +7,13 @@ Networks. NeurIPS 29. Eq. (6):
 
 Legend (paper -> code -> shape): ``delta a_l`` -> ``delta[l]`` ``(n, n_l)``;
 ``W_l`` -> ``W[l]`` ``(n_l, n_{l-1})``; ``f'(a_l)`` -> ``fwd.df[l]`` ``(n, n_l)``;
-``e`` -> ``e`` ``(n, n_L)``. Batch-first, so ``W^T delta`` is ``delta @ W``.
+``e`` -> ``e`` ``(n, n_L)``. Batch-first, so ``W^T delta`` is ``delta @ W``
+(``model.back``) and ``⊙ f'(a_l)`` is ``* fwd.df[l]`` (``model.through_f``).
+
+Conv layers (:class:`~nplearn.nn.ConvNet`): ``delta[l]`` has the shape of ``a_l``,
+``(n, C_l, Ho_l, Wo_l)``; ``W_{l+1}^T delta`` is the transposed convolution when layer
+``l+1`` is a conv layer, and ``model.through_f`` routes the signal back through the max
+pooling of layer ``l`` before multiplying by ``f'(a_l)`` (:mod:`nplearn.nn.conv`).
 
 ``g`` is the exact gradient of the mean loss ``J`` (tested against central
 differences in ``tests/test_gradients.py``).
@@ -25,5 +31,6 @@ class BP(LearningRule):
         L, W = model.n_layers, model.W
         delta = [None] * L + [e]
         for l in range(L - 1, 0, -1):
-            delta[l] = (delta[l + 1] @ W[l + 1]) * fwd.df[l]   # DFA Eq. (6): (W_{l+1}^T delta_{l+1}) ⊙ f'(a_l)
+            dh = model.back(l + 1, delta[l + 1], W[l + 1])      # W_{l+1}^T delta_{l+1}    (n, n_l)
+            delta[l] = model.through_f(l, dh, fwd)              # DFA Eq. (6): (W_{l+1}^T delta_{l+1}) ⊙ f'(a_l)
         return delta

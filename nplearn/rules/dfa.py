@@ -12,6 +12,12 @@ Batch-first, so ``B_l e`` is ``e @ B_l.T``.
 ``g`` is NOT a gradient. With one hidden layer and ``B_1 = W_2^T``, DFA equals
 BP exactly (``tests/test_rule_identities.py``).
 
+Conv layers (:class:`~nplearn.nn.ConvNet`): "the error was injected after the
+max-pooling layers" (Sec. 3), so ``B_l`` has shape ``(n_l, n_L)`` with ``n_l`` the pooled,
+flattened size of conv layer ``l``; ``model.through_f`` then routes ``B_l e`` back through
+the pooling to the maxima and multiplies by ``f'(a_l)``. :meth:`DFA.feedback_pairs` skips
+the layers whose path to the output crosses a conv layer (no matrix to compare with).
+
 Options
 -------
 shared_feedback : bool
@@ -45,13 +51,16 @@ class DFA(LearningRule):
         return zero_init_if_bounded(activation)
 
     def feedback_pairs(self, model):
-        """``B_l`` stands in for BP's whole path from the output, ``(W_L ... W_{l+1})^T``."""
+        """``B_l`` stands in for BP's whole path from the output, ``(W_L ... W_{l+1})^T``
+        (layers whose path holds a conv kernel are skipped)."""
+        L = model.n_layers
         return [(f"B{l}", self.B_[f"B{l}"], forward_path(model, l).T)
-                for l in range(1, model.n_layers)]
+                for l in range(1, L) if not any(model.is_conv(k) for k in range(l + 1, L + 1))]
 
     def deltas(self, model, fwd, e):
         L = model.n_layers
         delta = [None] * L + [e]
         for l in range(1, L):
-            delta[l] = (e @ self.B_[f"B{l}"].T) * fwd.df[l]   # DFA Eq. (8): (B_l e) ⊙ f'(a_l)
+            dh = e @ self.B_[f"B{l}"].T                         # B_l e    (n, n_l)
+            delta[l] = model.through_f(l, dh, fwd)              # DFA Eq. (8): (B_l e) ⊙ f'(a_l)
         return delta

@@ -40,7 +40,11 @@ class HopfieldRule(LearningRule):
         """Free Euler steps from zero behind a prediction (``model.logits``, EFP Eq. 8)."""
         return self.n_free
 
-    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng):
+    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, conv=None,
+                   image_shape=None, pool=2):
+        if conv is not None:
+            raise ValueError(f"rule {self.name!r} trains a fully connected Hopfield network; "
+                             f"drop conv={conv}")
         if activation not in (None, "hard_sigmoid") or loss not in (None, "mse"):
             raise ValueError(f"rule {self.name!r} trains a Hopfield network with rate "
                              f"rho = hard sigmoid and cost 1/2 ||s_L - y||^2 (EFP Eq. 3): "

@@ -29,6 +29,7 @@ class IFA(LearningRule):
     paper = "Nøkland (2016), NeurIPS 29, Eq. (9)"
 
     def setup(self, model, rng):
+        self.require_dense(model)
         n = model.sizes
         self.B_ = {"B1": feedback_uniform(n[1], n[-1], rng, model.dtype)}
 

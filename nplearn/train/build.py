@@ -6,7 +6,8 @@ from .validation import check_hidden_sizes
 
 
 def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, loss=None,
-          init=None, dropout=0.0, dtype="float64", rng=None, rule_params=None):
+          init=None, dropout=0.0, dtype="float64", rng=None, rule_params=None, conv=None,
+          image_shape=None, pool=2):
     """Create ``(model, rule)`` ready to train.
 
     Parameters
@@ -18,17 +19,24 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
     activation, loss, init : str, optional
         ``None`` takes the rule's paper default (``rule.defaults`` and
         ``rule.default_init(activation)``; e.g. zero weights for DFA with tanh).
-    dropout : float
-        Hidden-layer drop probability.
+    dropout : float, optional
+        Hidden-layer drop probability; ``None``: the rule's default (``rule.defaults``, 0).
     dtype : {"float64", "float32"}
     rng : int or numpy.random.Generator
         Seeds the weights and the rule's fixed feedback.
     rule_params : dict, optional
         Hyperparameters of the rule.
+    conv : sequence of tuples, optional
+        Conv layers ``(channels, kernel, stride[, padding])`` before the dense hidden layers:
+        the model is then a :class:`~nplearn.nn.ConvNet` (BP, FA, DFA; other rules raise).
+    image_shape : tuple (C, H, W), optional
+        Shape of one input image, required with ``conv`` (``C*H*W == n_features``).
+    pool : int
+        Max-pooling size after every conv layer (1 = none).
 
     Returns
     -------
-    model : MLP, or the network ``rule.make_model`` builds (``HopfieldNet`` for EP, EFP)
+    model : MLP, ConvNet, or the network ``rule.make_model`` builds (``HopfieldNet`` for EP, EFP)
     rule : LearningRule
     """
     rule = get_rule(rule, **(rule_params or {}))
@@ -37,9 +45,12 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
         raise ValueError(f"a classifier needs at least 2 classes, got {n_classes}")
     rng = np.random.default_rng(rng)
     activation = activation or rule.defaults["activation"]
+    # only when given: EP's and EFP's make_model take no conv arguments
+    conv_args = {} if conv is None else {"conv": conv, "image_shape": image_shape, "pool": pool}
     model = rule.make_model((n_features, *hidden_sizes, n_classes), activation=activation,
                             loss=loss or rule.defaults["loss"],
-                            init=init or rule.default_init(activation), dropout=dropout,
-                            dtype=dtype, rng=rng)
+                            init=init or rule.default_init(activation),
+                            dropout=rule.defaults.get("dropout", 0.0) if dropout is None else dropout,
+                            dtype=dtype, rng=rng, **conv_args)
     rule.setup(model, rng)
     return model, rule

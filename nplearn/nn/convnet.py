@@ -1,0 +1,317 @@
+"""A convolutional network: conv blocks, then the fully connected layers of :class:`MLP`.
+
+Layers, indexed from 1 like the papers (``C`` conv layers, ``L`` weight layers in all)::
+
+    x (n, C_0, H_0, W_0)
+    l = 1..C:      a_l = conv(h_{l-1}, K_l) + b_l        (n, C_l, Ho_l, Wo_l)   pre-activation
+                   f(a_l)                                (n, C_l, Ho_l, Wo_l)   ``conv_h[l]``
+                   h_l = flatten(maxpool(f(a_l)))        (n, n_l)               n_l = C_l Hp_l Wp_l
+    l = C+1..L-1:  h_l = f(h_{l-1} @ W_l.T + b_l)        (n, n_l)               as in MLP (dropout)
+    l = L:         y_hat = f_y(h_{L-1} @ W_L.T + b_L)    (n, n_L)
+
+Every ``h_l`` is kept FLAT, ``(n, n_l)``, so a rule sees the same shapes as in an MLP: DFA's
+``B_l`` has shape ``(n_l, n_L)`` with ``n_l`` the pooled size ("the error was injected after
+the max-pooling layers", DFA paper Sec. 3). Only ``a_l``, ``f'(a_l)`` and the ``delta_l``
+built on them keep the map shape ``(n, C_l, Ho_l, Wo_l)``.
+
+A conv layer's ``W_l`` is the kernel ``K_l`` of shape ``(C_l, C_{l-1}, k, k)`` and ``b_l``
+has one bias per map, ``(C_l,)``; the matrix forms are in :mod:`nplearn.nn.conv`. The three
+methods :meth:`ConvNet.back`, :meth:`ConvNet.through_f` and :meth:`ConvNet.grads` (also on
+:class:`MLP`) are what the rules call, so BP, FA and DFA are written once for both.
+"""
+import numpy as np
+
+from .activations import get_activation
+from .conv import (conv2d, conv2d_backward_input, conv2d_grads, conv_output_size, maxpool2d,
+                   maxpool2d_backward)
+from .dense import Forward
+from .dropout import dropout_mask
+from .init import get_init
+from .layered import Layered
+from .losses import get_loss
+
+
+class ConvNet(Layered):
+    """Conv blocks (conv -> f -> max pool), flatten, dense hidden layers, output layer.
+
+    Parameters
+    ----------
+    image_shape : tuple (C, H, W)
+        Shape of one input image.
+    conv : sequence of tuples
+        One ``(channels, kernel, stride)`` or ``(channels, kernel, stride, padding)`` per
+        conv layer (PEPITA Table 2 writes "32,5,1": 32 maps, 5x5 kernels, stride 1);
+        ``padding`` defaults to 0.
+    hidden_sizes : sequence of int
+        Widths of the dense hidden layers after the conv blocks (may be empty).
+    n_classes : int
+    activation : str or Activation
+        ``f``, in the conv and the dense hidden layers.
+    loss : str or OutputLoss
+    init : str or callable
+        Initialiser of :mod:`nplearn.nn.init`; a kernel is drawn as a
+        ``(C_out, C_in*k*k)`` matrix (fan-in ``C_in*k*k``) and reshaped.
+    dropout : float
+        Drop probability of the dense hidden layers (not of conv maps).
+    pool : int
+        Max-pooling size (and stride) after every conv layer; 1 = no pooling.
+    dtype : {"float64", "float32"}
+    rng : numpy.random.Generator or int
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        ``(n_0, ..., n_L)``: ``n_0 = C H W``; a conv layer's ``n_l`` counts its units after
+        pooling, flattened.
+    conv : tuple of (channels, kernel, stride, padding)
+    n_conv : int
+        Number of conv layers; layers ``1..n_conv`` are conv, the rest dense.
+    image_shapes : list
+        ``image_shapes[l]`` = ``(C_l, Hp_l, Wp_l)``, the image that ``h_l`` flattens
+        (``l = 0..n_conv``; ``image_shapes[0] = image_shape``).
+    conv_shapes : list
+        ``conv_shapes[l]`` = ``(C_l, Ho_l, Wo_l)``, the shape of ``a_l`` per example
+        (``None`` at index 0).
+    params : dict
+        ``"W1", "b1", ...``: kernels ``(C_l, C_{l-1}, k, k)`` and ``(C_l,)`` biases for the
+        conv layers, ``(n_l, n_{l-1})`` and ``(n_l,)`` for the dense ones.
+    """
+
+    def __init__(self, image_shape, conv, hidden_sizes, n_classes, activation="relu",
+                 loss="softmax_ce", init="he", dropout=0.0, pool=2, dtype="float64", rng=None):
+        image_shape = tuple(int(s) for s in image_shape)
+        if len(image_shape) != 3 or min(image_shape) < 1:
+            raise ValueError(f"image_shape must be (channels, height, width), positive, "
+                             f"got {image_shape}")
+        if int(pool) != pool or pool < 1:
+            raise ValueError(f"pool must be an integer >= 1 (1 = no pooling), got {pool!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {dropout}")
+        self.image_shape, self.pool = image_shape, int(pool)
+        self.conv = tuple(_conv_spec(c, i) for i, c in enumerate(conv, 1))
+        self.n_conv = len(self.conv)
+        self.image_shapes, self.conv_shapes = [image_shape], [None]
+        for l, (C, k, s, p) in enumerate(self.conv, 1):
+            _, H, W = self.image_shapes[-1]
+            try:
+                Ho, Wo = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
+            except ValueError as err:
+                raise ValueError(f"conv layer {l} on {H}x{W} maps: {err}") from None
+            if Ho < self.pool or Wo < self.pool:
+                raise ValueError(f"conv layer {l} outputs {Ho}x{Wo} maps, smaller than the "
+                                 f"{self.pool}x{self.pool} pooling window")
+            self.conv_shapes.append((C, Ho, Wo))
+            self.image_shapes.append((C, Ho // self.pool, Wo // self.pool))
+        sizes = [int(np.prod(s)) for s in self.image_shapes]
+        sizes += [int(s) for s in hidden_sizes] + [int(n_classes)]
+        if min(sizes) < 1:
+            raise ValueError(f"every layer needs at least one unit, got sizes {tuple(sizes)}")
+        self.sizes = tuple(sizes)
+        self.f = get_activation(activation)
+        self.loss = get_loss(loss)
+        self.dropout = float(dropout)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        rng = np.random.default_rng(rng)
+        init = get_init(init)
+        self.params = {}
+        for l in range(1, len(self.sizes)):
+            if self.is_conv(l):
+                C_out, k, _, _ = self.conv[l - 1]
+                C_in = self.image_shapes[l - 1][0]
+                K2, b = init(C_out, C_in * k * k, rng, self.dtype)    # fan-in C_in k k
+                self.params[f"W{l}"], self.params[f"b{l}"] = K2.reshape(C_out, C_in, k, k), b
+            else:
+                W, b = init(self.sizes[l], self.sizes[l - 1], rng, self.dtype)
+                self.params[f"W{l}"], self.params[f"b{l}"] = W, b
+
+    def is_conv(self, l):
+        """Whether weight layer ``l`` (1..L) is a convolution."""
+        return 1 <= l <= self.n_conv
+
+    def forward(self, x, rng=None, masks=None):
+        """Training-mode forward pass (module docstring; dense layers: DFA Eq. 1-3).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, n_0) or (n, C, H, W)
+        rng : numpy.random.Generator, optional
+            Draws the dropout masks (needed only with dropout and no ``masks``).
+        masks : list, optional
+            ``fwd.mask`` of an earlier pass, reused instead of new masks (PEPITA).
+
+        Returns
+        -------
+        Forward
+            ``h[l]`` flat ``(n, n_l)`` (``h[0]`` is ``x`` flattened); for a conv layer
+            ``a[l]``, ``df[l]`` and ``conv_h[l]`` are ``(n, C_l, Ho_l, Wo_l)``, ``cols[l]``
+            is ``im2col(h_{l-1})`` and ``pool_idx[l]`` the argmax of the pooling (``None``
+            with ``pool=1``).
+        """
+        x = self._flat(x)
+        n, L, W, b = x.shape[0], self.n_layers, self.W, self.b
+        a, h, df, mask, cols, pool_idx, conv_h = [None], [x], [None], [None], [None], [None], [None]
+        for l in range(1, L + 1):
+            if self.is_conv(l):
+                _, _, s, p = self.conv[l - 1]
+                img = h[l - 1].reshape(n, *self.image_shapes[l - 1])   # (n, C_{l-1}, H, W)
+                a_l, cols_l = conv2d(img, W[l], b[l], s, p)        # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
+                c_l = self.f.f(a_l)                                # f(a_l), before pooling
+                df_l = self.f.df(a_l, c_l)                         # f'(a_l)
+                pooled, idx = maxpool2d(c_l, self.pool) if self.pool > 1 else (c_l, None)
+                a.append(a_l), h.append(pooled.reshape(n, -1)), df.append(df_l), mask.append(None)
+                cols.append(cols_l), pool_idx.append(idx), conv_h.append(c_l)
+                continue
+            a_l = h[l - 1] @ W[l].T + b[l]                         # a_l = W_l h_{l-1} + b_l
+            if l == L:
+                h_l, df_l, m = self.loss.output(a_l), None, None   # y_hat = f_y(a_L)
+            else:
+                h_l = self.f.f(a_l)
+                df_l = self.f.df(a_l, h_l)
+                if masks is not None:
+                    m = masks[l]
+                else:
+                    m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
+                if m is not None:
+                    h_l, df_l = h_l * m, df_l * m
+            a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
+            cols.append(None), pool_idx.append(None), conv_h.append(None)
+        return Forward(a, h, df, mask, cols, pool_idx, conv_h)
+
+    def hidden(self, x):
+        """Inference pass (no dropout) returning ``[h_1, ..., h_{L-1}]``, each flat ``(n, n_l)``."""
+        return self._infer(x)[0]
+
+    def logits(self, x):
+        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
+        return self._infer(x)[1]
+
+    def predict_output(self, x):
+        """``y_hat`` for ``x`` without dropout, ``(n, n_L)``."""
+        return self.loss.output(self.logits(x))
+
+    # --- one layer's linear algebra, shared with MLP so that a rule is written once ---
+    def back(self, l, delta, M):
+        """``M^T delta_l``: the signal that ``delta_l`` sends back to ``h_{l-1}``, flat.
+
+        Dense layer: ``delta @ M`` (DFA Eq. 6 with ``M = W_l``). Conv layer: the transposed
+        convolution ``col2im(delta_rows @ M2)`` with ``M`` a kernel of ``W_l``'s shape
+        (``W_l`` for BP, FA's feedback kernel), :func:`~nplearn.nn.conv2d_backward_input`.
+
+        Parameters
+        ----------
+        l : int
+        delta : ndarray shaped like ``a[l]``
+            ``(n, n_l)`` dense, ``(n, C_l, Ho_l, Wo_l)`` conv.
+        M : ndarray of the shape of ``W_l``
+
+        Returns
+        -------
+        ndarray of shape (n, n_{l-1})
+        """
+        if not self.is_conv(l):
+            return delta @ M
+        _, _, s, p = self.conv[l - 1]
+        n = delta.shape[0]
+        dx = conv2d_backward_input(delta, M, (n, *self.image_shapes[l - 1]), s, p)
+        return dx.reshape(n, -1)                                 # (n, n_{l-1})
+
+    def through_f(self, l, dh, fwd):
+        """``dJ/da_l`` from the signal ``dh`` at ``h_l``: back through pooling, then ``⊙ f'(a_l)``.
+
+        Dense layer: ``dh * f'(a_l)``. Conv layer: ``dh`` (flat, pooled) is un-pooled,
+        each entry routed to the maximum it came from
+        (:func:`~nplearn.nn.maxpool2d_backward`), then multiplied by ``f'(a_l)``.
+
+        Parameters
+        ----------
+        l : int
+            Hidden layer, 1..L-1.
+        dh : ndarray of shape (n, n_l)
+        fwd : Forward
+
+        Returns
+        -------
+        ndarray shaped like ``fwd.a[l]``
+        """
+        if not self.is_conv(l):
+            return dh * fwd.df[l]
+        n = dh.shape[0]
+        d = dh.reshape(n, *self.image_shapes[l])                 # (n, C_l, Hp, Wp)
+        if fwd.pool_idx[l] is not None:
+            d = maxpool2d_backward(d, fwd.pool_idx[l], (n, *self.conv_shapes[l]))   # (n, C_l, Ho, Wo)
+        return d * fwd.df[l]
+
+    def grads(self, l, delta, fwd, h_prev=None):
+        """Weight and bias updates of layer ``l``, mean over the batch (DFA Eq. 10).
+
+        Dense: ``g_W = delta^T h_{l-1} / n``, ``g_b = mean(delta)``. Conv:
+        ``g_K = delta_rows^T cols / n`` (summed over output pixels), ``g_b`` summed over
+        pixels, mean over ``n`` (:func:`~nplearn.nn.conv2d_grads`).
+
+        Parameters
+        ----------
+        l : int
+        delta : ndarray shaped like ``a[l]``
+        fwd : Forward
+        h_prev : ndarray, optional
+            Presynaptic input instead of the pass's own: ``(n, n_{l-1})`` for a dense layer,
+            the patch matrix ``cols`` ``(n*Ho*Wo, C_{l-1}*k*k)`` for a conv layer (PEPITA's
+            modulated pass).
+
+        Returns
+        -------
+        g_W : ndarray of the shape of ``W_l``
+        g_b : ndarray of the shape of ``b_l``
+        """
+        if self.is_conv(l):
+            cols = fwd.cols[l] if h_prev is None else h_prev
+            return conv2d_grads(delta, cols, self.params[f"W{l}"].shape)
+        h = fwd.h[l - 1] if h_prev is None else h_prev
+        return (delta / delta.shape[0]).T @ h, delta.mean(axis=0)
+
+    def _flat(self, x):
+        """``x`` as ``(n, n_0)`` rows, from rows or from ``(n, C, H, W)`` images."""
+        x = np.asarray(x)
+        if x.ndim == 4 and x.shape[1:] == self.image_shape:
+            return x.reshape(x.shape[0], -1)
+        if x.ndim == 2 and x.shape[1] == self.sizes[0]:
+            return x
+        raise ValueError(f"x must have shape (n, {self.sizes[0]}) or (n, *{self.image_shape}), "
+                         f"got {x.shape}")
+
+    def _infer(self, x):
+        x = self._flat(x)
+        n, W, b, out = x.shape[0], self.W, self.b, []
+        h = x
+        for l in range(1, self.n_layers):
+            if self.is_conv(l):
+                _, _, s, p = self.conv[l - 1]
+                a, _ = conv2d(h.reshape(n, *self.image_shapes[l - 1]), W[l], b[l], s, p)
+                c = self.f.f(a)
+                h = (maxpool2d(c, self.pool)[0] if self.pool > 1 else c).reshape(n, -1)
+            else:
+                h = self.f.f(h @ W[l].T + b[l])
+            out.append(h)
+        return out, h @ W[-1].T + b[-1]
+
+    def __repr__(self):
+        return (f"ConvNet(image_shape={self.image_shape}, conv={self.conv}, sizes={self.sizes}, "
+                f"pool={self.pool}, activation={self.f.name!r}, loss={self.loss.name!r}, "
+                f"dtype={self.dtype.name!r})")
+
+
+def _conv_spec(c, l):
+    """``(channels, kernel, stride[, padding])`` -> ``(channels, kernel, stride, padding)``."""
+    c = tuple(c)
+    if len(c) == 3:
+        c = c + (0,)
+    if len(c) != 4 or any(int(v) != v for v in c):
+        raise ValueError(f"conv layer {l}: give (channels, kernel, stride) or (channels, "
+                         f"kernel, stride, padding) as integers, got {c}")
+    C, k, s, p = (int(v) for v in c)
+    if C < 1 or k < 1 or s < 1 or p < 0:
+        raise ValueError(f"conv layer {l}: channels, kernel and stride must be >= 1 and "
+                         f"padding >= 0, got {c}")
+    return C, k, s, p
