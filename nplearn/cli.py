@@ -37,7 +37,8 @@ from .train import DivergenceError, atomic_write
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
 MODEL_FLAGS = {"hidden": "hidden_sizes", "activation": "activation", "loss": "loss",
                "optimizer": "optimizer", "lr": "learning_rate", "epochs": "epochs",
-               "batch_size": "batch_size", "dropout": "dropout", "dtype": "dtype"}
+               "batch_size": "batch_size", "dropout": "dropout", "dtype": "dtype",
+               "conv": "conv", "pool": "pool", "schedule": "schedule"}
 
 
 def main(argv=None):
@@ -84,7 +85,8 @@ def build_parser():
                           "runs.json, embeddings.npz, every figure as PNG and SVG, and "
                           "report.html, one self-contained page with all of them.")
     comp.add_argument("--rules", nargs="+", choices=list(RULES), default=None, metavar="RULE",
-                      help=f"rules to compare, from {{{', '.join(RULES)}}} (default: all)")
+                      help=f"rules to compare, from {{{', '.join(RULES)}}} "
+                      "(default: all but the spiking snn_*)")
     _add_data_flags(comp)
     comp.add_argument("--seeds", nargs="+", type=_nonnegative_int, default=[0, 1, 2],
                       metavar="SEED", help="one run per seed and rule (default: 0 1 2)")
@@ -169,11 +171,22 @@ def _add_model_flags(p):
                    help=f"drop probability of hidden units, in [0, 1) ({_default('dropout')})")
     p.add_argument("--dtype", choices=["float64", "float32"],
                    help=f"float precision ({_default('dtype')})")
+    p.add_argument("--conv", nargs="+", type=_conv_layer, metavar="C,K,S[,P]",
+                   help="convolutional layers before the hidden ones, each CHANNELS,KERNEL,"
+                   "STRIDE[,PADDING] (e.g. 32,5,1 as PEPITA Table 2); rules bp, fa, dfa, pepita, "
+                   "sigprop (default: none)")
+    p.add_argument("--schedule", metavar="SPEC",
+                   help="learning-rate schedule: constant, cosine or multistep:E1,E2,... "
+                   f"(x0.1 at each epoch listed) ({_default('schedule')})")
+    p.add_argument("--pool", type=_positive_int, metavar="N",
+                   help="max-pooling size after each conv layer (default: 2; 1: none)")
 
 
 def _run_train(args):
     kwargs = settings(args.rule, **_model_overrides(args))
     data = load_dataset(args.dataset, data_dir=args.data_dir, dtype=kwargs["dtype"])
+    if kwargs.get("conv"):
+        kwargs["image_shape"] = data.image_shape
     out = Path(args.out or f"runs/{args.rule}-{args.dataset}-seed{args.seed}")
     print(f"{args.rule} on {data.name} ({len(data.y_train)} train / {len(data.y_val)} val / "
           f"{len(data.y_test)} test): hidden {tuple(kwargs['hidden_sizes'])}, "
@@ -275,8 +288,9 @@ def _run_generate(args):
 
 def _model_overrides(args):
     values = {arg: getattr(args, flag) for flag, arg in MODEL_FLAGS.items()}
-    if values["hidden_sizes"] is not None:
-        values["hidden_sizes"] = tuple(values["hidden_sizes"])
+    for k in ("hidden_sizes", "conv"):
+        if values[k] is not None:
+            values[k] = tuple(values[k])
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -319,6 +333,14 @@ def _positive_float(text):
 
 def _probability(text):
     return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+
+
+def _conv_layer(text):
+    parts = text.split(",")
+    if len(parts) not in (3, 4) or not all(p.strip().isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(
+            f"expected CHANNELS,KERNEL,STRIDE[,PADDING] as integers, e.g. 32,5,1; got {text!r}")
+    return tuple(int(p) for p in parts)
 
 
 def _number(text, kind, ok, what):

@@ -16,17 +16,25 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    rule : str, default="dfa"
-        ``"bp"``, ``"fa"``, ``"dfa"``, ``"ifa"``, ``"bfa"``, ``"bdfa"``, ``"ep"`` or ``"efp"``
-        (see :data:`nplearn.rules.RULES`; EP and EFP train a continuous Hopfield network).
+    rule : str or LearningRule, default="dfa"
+        A name in :data:`nplearn.rules.RULES`: ``"bp"``, ``"fa"``, ``"dfa"``, ``"ifa"``,
+        ``"bfa"``, ``"bdfa"``, ``"ep"``, ``"efp"``, ``"pepita"``, ``"sigprop"``,
+        ``"sigprop_ct"``, ``"snn_bp"``, ``"snn_shallow"``, ``"snn_sigprop"`` (EP, EFP and
+        sigprop_ct train a continuous Hopfield network, the ``snn_*`` rules a spiking conv
+        net), or a rule instance.
     hidden_sizes : tuple of int, default=(100,)
-        Widths of the hidden layers.
+        Widths of the fully connected hidden layers (after the conv layers, if any).
     activation : str, optional
         Hidden non-linearity; ``None`` takes the rule's paper default (tanh).
     optimizer : str, optional
-        ``"sgd"``, ``"rmsprop"`` or ``"adam"``; ``None``: the paper's (RMSprop).
+        ``"sgd"``, ``"rmsprop"`` or ``"adam"``; ``None``: the rule's paper default (RMSprop for
+        the DFA family; SGD with momentum 0.9 for PEPITA).
     learning_rate : float, optional
         ``None``: the rule's default.
+    optimizer_params : dict, optional
+        Extra optimiser hyperparameters, e.g. ``{"momentum": 0.9}`` for SGD; ``None``: the
+        rule's paper settings when ``optimizer`` is its paper optimiser (PEPITA: momentum
+        0.9), else the optimiser's defaults.
     epochs : int, default=20
     batch_size : int, default=64
     dtype : {"float64", "float32"}, default="float64"
@@ -37,12 +45,25 @@ class Classifier(ClassifierMixin, BaseEstimator):
         ``{"alpha": 0.25}`` for BDFA).
     loss : str, optional
         ``"logistic_bce"`` (DFA paper), ``"softmax_ce"`` or ``"mse"``; ``None``: the rule's default.
-    dropout : float, default=0.0
-        Drop probability of the hidden layers.
+    dropout : float, optional
+        Drop probability of the fully connected hidden layers; ``None``: the rule's default
+        (0, or 0.1 for PEPITA as in its Table 2).
     schedule : str or callable, optional
-        ``"cosine"``, ``"multistep:60,90"`` or ``epoch -> factor``.
+        ``"cosine"``, ``"multistep:60,90"`` or ``epoch -> factor``; ``None``: the rule's default
+        (constant, or PEPITA's Table 2 step decay ``"multistep:60"``).
     verbose : bool, optional
         Progress bar; ``None`` shows it only on a terminal.
+    conv : sequence of tuple, optional
+        Convolutional layers before the dense ones, each ``(channels, kernel, stride)`` or
+        ``(channels, kernel, stride, padding)`` (PEPITA Table 2 writes ``(32, 5, 1)``); each is
+        followed by the non-linearity and ``pool`` x ``pool`` max pooling
+        (:class:`nplearn.nn.ConvNet`, ``docs/conv.md``). Rules: BP, FA, DFA, PEPITA, sigprop,
+        and the ``snn_*`` rules (which default to their own two conv layers).
+    image_shape : tuple of int, optional
+        ``(channels, height, width)`` of the flattened rows of ``X`` (needed with ``conv``;
+        ``None``: a single-channel square image). ``Dataset.image_shape`` has it.
+    pool : int, default=2
+        Max-pooling size after every conv layer (1: no pooling).
 
     Attributes
     ----------
@@ -65,8 +86,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, rule="dfa", hidden_sizes=(100,), activation=None, optimizer=None,
                  learning_rate=None, epochs=20, batch_size=64, dtype="float64",
-                 random_state=None, rule_params=None, loss=None, dropout=0.0, schedule=None,
-                 verbose=None):
+                 random_state=None, rule_params=None, loss=None, dropout=None, schedule=None,
+                 verbose=None, conv=None, image_shape=None, pool=2, optimizer_params=None):
         self.rule = rule
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -81,6 +102,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.dropout = dropout
         self.schedule = schedule
         self.verbose = verbose
+        self.conv = conv
+        self.image_shape = image_shape
+        self.pool = pool
+        self.optimizer_params = optimizer_params
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, eval_sets=None, callbacks=()):
@@ -183,6 +208,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
                              "schedule can be saved")
         meta = {"nplearn_version": __version__, "params": params,
                 "model": {"sizes": self.model_.sizes, "activation": self.model_.f.name,
+                          "conv": [list(c) for c in getattr(self.model_, "conv", None) or ()],
                           "loss": self.model_.loss.name, "dtype": self.model_.dtype.name},
                 "optimizer": {"name": self.optimizer_.name, "backend": self.optimizer_.backend,
                               "t": opt["t"], "lr": opt["lr"],
@@ -202,9 +228,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self = cls(**params)
         self.classes_ = arrays["classes"]
         m = meta["model"]
+        n_conv = len(m.get("conv") or ())               # sizes: (n_0, conv..., dense..., n_L)
         self.model_, self.rule_ = build(self.rule, m["sizes"][0], m["sizes"][-1],
-                                        tuple(m["sizes"][1:-1]), m["activation"], m["loss"],
-                                        "zero", self.dropout, m["dtype"], 0, self.rule_params)
+                                        tuple(m["sizes"][1 + n_conv:-1]), m["activation"],
+                                        m["loss"], "zero", self.dropout, m["dtype"], 0,
+                                        self.rule_params, **self._conv_args(m["sizes"][0]))
         for k in self.model_.params:
             self.model_.params[k] = arrays[f"model/{k}"]
         self.rule_.load_state({k[5:]: v for k, v in arrays.items() if k.startswith("rule/")})
@@ -233,11 +261,42 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self._rng = _as_generator(self.random_state)
         self.model_, self.rule_ = build(self.rule, X.shape[1], len(classes), self.hidden_sizes,
                                         self.activation, self.loss, None, self.dropout,
-                                        self.dtype, self._rng, self.rule_params)
+                                        self.dtype, self._rng, self.rule_params,
+                                        **self._conv_args(X.shape[1]))
         defaults = self.rule_.defaults
-        self.optimizer_ = get_optimizer(self.optimizer or defaults["optimizer"],
-                                        self.learning_rate or defaults["learning_rate"])
+        name = self.optimizer or defaults["optimizer"]
+        hyper = self.optimizer_params
+        if hyper is None:
+            hyper = defaults.get("optimizer_params", {}) if name == defaults["optimizer"] else {}
+        try:
+            self.optimizer_ = get_optimizer(name, self.learning_rate or defaults["learning_rate"],
+                                            **hyper)
+        except TypeError as err:
+            raise ValueError(f"bad optimizer_params for {name!r}: {err}") from None
         self.history_ = None
+
+    def _conv_args(self, n_features):
+        """``conv``, ``image_shape``, ``pool`` for :func:`nplearn.train.build` (none if dense)."""
+        if not self.conv:
+            return {}
+        shape = self.image_shape
+        if shape is None:
+            side = int(round(np.sqrt(n_features)))
+            if side * side != n_features:
+                raise ValueError(f"conv layers need image_shape=(channels, height, width); "
+                                 f"{n_features} features are not a square single-channel image")
+            shape = (1, side, side)
+        shape = tuple(int(s) for s in shape)
+        if len(shape) != 3 or int(np.prod(shape)) != n_features:
+            raise ValueError(f"image_shape {shape} does not match the {n_features} features "
+                             f"of X; give (channels, height, width) with that product")
+        return {"conv": tuple(tuple(c) for c in self.conv), "image_shape": shape,
+                "pool": self.pool}
+
+    def _schedule(self):
+        if self.schedule is not None:
+            return self.schedule
+        return self.rule_.defaults.get("schedule")
 
     def _encode(self, y):
         idx = np.searchsorted(self.classes_, y)
@@ -253,7 +312,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         try:
             self.history_ = train(self.model_, self.rule_, self.optimizer_, X, self._encode(y),
                                   epochs=epochs, batch_size=self.batch_size,
-                                  schedule=get_schedule(self.schedule, self.epochs),
+                                  schedule=get_schedule(self._schedule(), self.epochs),
                                   eval_sets=sets, callbacks=callbacks, rng=self._rng,
                                   progress=self.verbose, history=self.history_)
         except DivergenceError as err:

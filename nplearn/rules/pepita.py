@@ -1,0 +1,179 @@
+"""PEPITA: Present the Error to Perturb the Input To modulate Activity.
+
+Dellaferrera, G. & Kreiman, G. (2022). Error-driven Input Modulation: Solving the Credit
+Assignment Problem without a Backward Pass. ICML 2022, PMLR 162. Eq. (1)-(5), Algorithm 1,
+Sec. 3.3 (convolutional layers):
+
+    standard pass    h_l = sigma_l(W_l h_{l-1}),  h_0 = x,           e = h_L - target   (1)
+    modulated pass   h_l^err = sigma_l(W_l h_{l-1}^err),  h_0^err = x + F e            (2)
+    first layer      Delta W_1 = (h_1 - h_1^err) (x + F e)^T                           (3)
+    hidden layers    Delta W_l = (h_l - h_l^err) (h_{l-1}^err)^T                       (4)
+    output layer     Delta W_L = e (h_{L-1}^err)^T                                     (5)
+    SGD              W <- W - eta Delta W                                              (6)
+
+Legend (paper -> code -> shape), batch-first: ``x`` -> ``x`` ``(n, n_0)``; ``F`` -> ``F_``
+``(n_0, n_L)``; ``e`` -> ``e`` ``(n, n_L)``; ``h_l``, ``h_l^err`` -> ``fwd.h[l]``,
+``err.h[l]`` ``(n, n_l)``; ``Delta W_l`` -> ``g["W<l>"]`` ``(n_l, n_{l-1})``. ``F e`` is
+``e @ F_.T``. Eq. (3) is Eq. (4) with ``h_0^err = x + F e``, so one line serves both.
+
+``g = Delta W`` is NOT a gradient: the hidden updates come from the difference of two forward
+passes, and the paper finds they do not agree with BP's, "not even in sign" (Sec. 4.2). The
+product ``W_L ... W_1`` comes to ANTI-align with ``F^T`` (angle above 90 deg, Fig. 3b); this
+module's :meth:`PEPITA.feedback_pairs` lets :class:`nplearn.analysis.AlignmentRecorder` record
+that angle.
+
+Decisions (ALGORITHMS.md, "PEPITA")
+-----------------------------------
+* ``F`` is uniform in ``+-F_scale sqrt(6 / n_0)`` with ``F_scale = 0.05``: Table 2 prints
+  "0.05 * 2 sqrt(6/d)", the WIDTH of that interval.
+* ``e = softmax(a_L) - onehot`` from the standard pass, in Eq. (5) too (Algorithm 1 as printed;
+  ``output_error="modulated"`` uses the modulated pass's error instead, as the authors' code).
+* The modulated pass reuses the standard pass's dropout masks, so the two passes differ only
+  by the input modulation ("the difference in the node activities is solely due to the
+  error-driven modulation of the input signal", Sec. 3.2).
+* Mean over the batch (``/ n``). No biases: the network keeps zero bias arrays for a uniform
+  parameter layout, and PEPITA returns ``g_b = 0`` for them, so with any of nplearn's
+  optimisers they stay exactly zero (``tests/test_pepita.py``).
+* ``presynaptic="standard"`` is the variant of Sec. 3.2 with ``h_{l-1}`` in place of
+  ``h_{l-1}^err`` ("such modification did not affect the network performance"), and the form
+  used by the analysis of Sec. 4.3.
+* Convolutional layers (Sec. 3.3): "for each pixel in the output map" the activity difference
+  times "the area of the input map on which the filter was applied", summed and "divided by
+  the number of summed products": the per-sample MEAN over output pixels of the im2col form,
+  ``(h - h^err)`` taken after the non-linearity and BEFORE max pooling. A dense layer above a
+  conv layer sees its pooled, flattened output.
+"""
+import numpy as np
+
+from .base import LearningRule, fill_trace, forward_path
+
+
+_FC_MNIST = {"hidden_sizes": (1024,), "activation": "relu", "loss": "softmax_ce",
+             "optimizer": "sgd", "optimizer_params": {"momentum": 0.9}, "learning_rate": 0.1,
+             "schedule": "multistep:60", "batch_size": 64, "dropout": 0.1, "epochs": 100}
+#: Table 1's MNIST fully connected comparison as ``Classifier`` kwargs, with Table 2's settings
+#: (BP, FA and PEPITA all at eta 0.1 on MNIST). The paper He-initialises every network; here
+#: BP and FA keep their nplearn default (uniform +-1/sqrt(fan_in)), PEPITA uses He.
+TABLE_1 = {rule: {"rule": rule, **_FC_MNIST} for rule in ("bp", "fa", "pepita")}
+#: Table 2's MNIST convolutional column for PEPITA: 32 maps 5x5 stride 1, max pooling, FC 10.
+TABLE_2_CONV = {"rule": "pepita", "conv": ((32, 5, 1),), "hidden_sizes": (), "dropout": 0.0,
+                "learning_rate": 0.1, "schedule": "multistep:10,30,60", "batch_size": 100,
+                "epochs": 100}
+
+
+class PEPITA(LearningRule):
+    """Two forward passes, the second on the input modulated by the error (Eq. 1-5).
+
+    Parameters
+    ----------
+    F_scale : float
+        ``F`` is uniform in ``+-F_scale * sqrt(6 / n_0)`` (Table 2: 0.05).
+    output_error : {"standard", "modulated"}
+        The error ``e`` in the output update Eq. (5): the standard pass's (Algorithm 1) or the
+        modulated pass's.
+    presynaptic : {"modulated", "standard"}
+        Presynaptic term of Eq. (3)-(5): ``h_{l-1}^err`` (the paper's rule) or ``h_{l-1}``
+        (the variant of Sec. 3.2 and the analysis of Sec. 4.3).
+
+    Attributes
+    ----------
+    F_ : dict
+        ``{"F": ndarray of shape (n_0, n_L)}``, fixed after :meth:`setup` (as ``B_``).
+    """
+
+    name = "pepita"
+    paper = "Dellaferrera & Kreiman (2022), ICML, Eq. (1)-(5), Alg. 1, Sec. 3.3"
+    # Table 2, MNIST fully connected: ReLU, softmax, SGD with momentum 0.9, eta 0.1, x0.1 at
+    # epoch 60, dropout 10 %, He init.
+    defaults = {"activation": "relu", "loss": "softmax_ce", "optimizer": "sgd",
+                "optimizer_params": {"momentum": 0.9}, "learning_rate": 0.1,
+                "schedule": "multistep:60", "dropout": 0.1}
+
+    def __init__(self, F_scale=0.05, output_error="standard", presynaptic="modulated"):
+        self.F_scale = F_scale
+        self.output_error = output_error
+        self.presynaptic = presynaptic
+
+    def setup(self, model, rng):
+        if self.output_error not in ("standard", "modulated"):
+            raise ValueError(f"output_error must be 'standard' or 'modulated', "
+                             f"got {self.output_error!r}")
+        if self.presynaptic not in ("modulated", "standard"):
+            raise ValueError(f"presynaptic must be 'modulated' or 'standard', "
+                             f"got {self.presynaptic!r}")
+        if not (np.isfinite(self.F_scale) and self.F_scale >= 0):
+            raise ValueError(f"F_scale must be a finite number >= 0, got {self.F_scale!r}")
+        n_0, n_L = model.sizes[0], model.sizes[-1]
+        r = self.F_scale * np.sqrt(6.0 / n_0)                     # Table 2: width 2 r
+        self.B_ = {"F": rng.uniform(-r, r, size=(n_0, n_L)).astype(model.dtype)}
+
+    @property
+    def F_(self):
+        """The fixed projection ``F`` of the error onto the input, ``(n_0, n_L)``."""
+        return self.B_["F"]
+
+    def default_init(self, activation):
+        return "he"                                               # Sec. 4.1
+
+    def feedback_pairs(self, model):
+        """``F^T`` against the forward product ``W_L ... W_1`` (Fig. 3b; fully connected only).
+
+        The angle starts near 90 deg and rises above it (anti-alignment, Sec. 4.2-4.3).
+        """
+        if any(model.is_conv(l) for l in range(1, model.n_layers + 1)):
+            return []
+        return [("F", self.F_.T, forward_path(model, 0))]
+
+    def modulated_pass(self, model, x, e, fwd):
+        """Eq. (2): the forward pass on ``x + F e`` with the standard pass's dropout masks."""
+        x_err = x + e @ self.F_.T                                 # PEPITA Eq. (2): h_0^err = x + F e
+        return model.forward(x_err, masks=fwd.mask)               # PEPITA Eq. (2)
+
+    def deltas(self, model, fwd, e):
+        """Postsynaptic factors ``[None, h_1 - h_1^err, ..., e]`` (Eq. 3-5), shaped like ``a_l``.
+
+        They play the part of BP's ``delta_l`` in ``Delta W_l``; the update-angle analysis
+        compares them with BP's. Conv layers: the difference before pooling (Sec. 3.3).
+        """
+        err = self.modulated_pass(model, fwd.h[0], e, fwd)
+        return self._post(model, fwd, err, e, fwd.y_hat - e)      # Y = y_hat - e
+
+    def _post(self, model, fwd, err, e, Y):
+        L = model.n_layers
+        post = [None] * (L + 1)
+        for l in range(1, L):
+            if model.is_conv(l):
+                post[l] = fwd.conv_h[l] - err.conv_h[l]           # Sec. 3.3: per output pixel
+            else:
+                post[l] = fwd.h[l] - err.h[l]                     # PEPITA Eq. (3)-(4): h_l - h_l^err
+        if self.output_error == "standard":
+            post[L] = e                                           # PEPITA Eq. (5), Alg. 1
+        else:
+            post[L] = model.loss.error(err.y_hat, Y)              # the authors' code: e^err
+        return post
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+        """Update directions ``g = Delta W`` (Eq. 3-5) for one minibatch; ``g_b = 0``."""
+        fwd = model.forward(x, rng)                               # PEPITA Eq. (1): standard pass
+        e = model.loss.error(fwd.y_hat, Y)                        # Alg. 1: e = h_L - target
+        err = self.modulated_pass(model, x, e, fwd)               # PEPITA Eq. (2): modulated pass
+        post = self._post(model, fwd, err, e, Y)
+        pre = err if self.presynaptic == "modulated" else fwd
+        g = {}
+        for l in range(1, model.n_layers + 1):
+            h_prev = pre.cols[l] if model.is_conv(l) else pre.h[l - 1]
+            g_W, _ = model.grads(l, post[l], pre, h_prev=h_prev)  # PEPITA Eq. (3)-(5): post (pre)^T / n
+            if model.is_conv(l):
+                g_W = g_W / np.prod(post[l].shape[2:])            # Sec. 3.3: mean over output pixels
+            g[f"W{l}"] = g_W
+            g[f"b{l}"] = np.zeros_like(model.params[f"b{l}"])     # no biases (Sec. 4.1)
+        if stats is not None:
+            stats["loss"] = model.loss.loss(fwd.a[-1], Y)
+            stats["n_errors"] = int(np.sum(fwd.a[-1].argmax(1) != Y.argmax(1)))
+        if trace is not None:
+            fill_trace(trace, model, fwd, e, post, g, Y)
+            trace["x_err"] = err.h[0]
+            for l in range(1, model.n_layers):
+                trace[f"h_{l}_err"] = err.h[l]
+            trace["F"] = self.F_
+        return g
