@@ -88,10 +88,16 @@ def test_record_every_and_no_record():
         compare(rules=["fa"], seeds=(0,), epochs=1, embed_samples=5, progress=False)
 
 
-def test_compare_defaults_to_every_registered_rule():
+def test_compare_defaults_to_every_registered_rule_but_the_spiking_ones():
     result = compare(seeds=(0,), epochs=1, progress=False, embed="none")
-    assert list(result["summary"]) == list(RULES)
-    assert [r["rule"] for r in result["runs"]] == list(RULES)
+    want = [r for r in RULES if not r.startswith("snn_")]
+    assert list(result["summary"]) == want
+    assert [r["rule"] for r in result["runs"]] == want
+
+
+def test_compare_runs_the_spiking_rules_when_asked():
+    result = compare(rules=["snn_shallow"], seeds=(0,), epochs=1, progress=False, embed="pca")
+    assert result["runs"][0]["status"] == "ok" and result["runs"][0]["test_error"] < 1
 
 
 def test_diverged_run_is_recorded_and_others_go_on(tmp_path, monkeypatch):

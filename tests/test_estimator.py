@@ -37,7 +37,12 @@ def test_clone_cross_val_and_grid_search(digits):
 def test_any_number_of_features_and_classes(loader, rule):
     X, y = loader(return_X_y=True)
     kw = {"hidden_sizes": (16, 16), "learning_rate": 1e-2}
-    if rule in HOPFIELD:        # rates in [0, 1] (rho clips the input); lr: a factor on the rates
+    if rule.startswith("snn_"):
+        pytest.skip("the spiking rules train conv nets on square images (tests/test_spiking.py)")
+    if rule == "sigprop_ct":    # EFP's network with a trained loop; rates 0.2, 0.05, 0.01, 0.01
+        X = MinMaxScaler().fit_transform(X)
+        kw["learning_rate"] = 3.0
+    elif rule in HOPFIELD:        # rates in [0, 1] (rho clips the input); lr: a factor on the rates
         if loader is load_iris:
             pytest.xfail("iris (4 inputs) stalls below 80 %: in EP every output unit saturates "
                          "at 1, where the nudge (beta = 1) cannot pull it down, so no update "
@@ -46,7 +51,10 @@ def test_any_number_of_features_and_classes(loader, rule):
         kw = {"hidden_sizes": (16,) if rule == "ep" else (16, 16), "learning_rate": 0.3}
     else:
         X = StandardScaler().fit_transform(X)
-    clf = Classifier(rule=rule, **kw, epochs=50, batch_size=16, random_state=0).fit(X, y)
+    # sigprop's Output-Target on 16 units: on iris with seed 0 two class targets start close
+    # and stay merged (66.7 %) for the first ~100 epochs; 97 % after 200 (measured)
+    epochs = 200 if rule == "sigprop" else 50
+    clf = Classifier(rule=rule, **kw, epochs=epochs, batch_size=16, random_state=0).fit(X, y)
     assert clf.predict_proba(X).shape == (len(X), len(np.unique(y)))
     assert clf.score(X, y) > 0.8
 

@@ -5,6 +5,7 @@
 'rmsprop'
 """
 from .compare import compare, format_table, write_json
-from .presets import PRESETS, preset, settings
+from .presets import DEFAULT_RULES, PRESETS, preset, settings
 
-__all__ = ["compare", "format_table", "write_json", "PRESETS", "preset", "settings"]
+__all__ = ["compare", "format_table", "write_json", "DEFAULT_RULES", "PRESETS", "preset",
+           "settings"]

@@ -28,9 +28,8 @@ from ..analysis import AlignmentRecorder, embed as embed_2d, knn_accuracy
 from ..data import load_dataset
 from ..data.split import stratified_split
 from ..estimator import Classifier
-from ..rules import RULES
 from ..train import DivergenceError, atomic_write
-from .presets import settings
+from .presets import DEFAULT_RULES, settings
 from .figures import save_embeddings, save_figures
 from .report import write_report
 
@@ -52,7 +51,8 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     dataset : str, default "digits"
         A name accepted by :func:`nplearn.load_dataset`.
     rules : sequence of str, optional
-        Rule names; default every rule in :data:`nplearn.rules.RULES`.
+        Rule names; default :data:`nplearn.experiments.presets.DEFAULT_RULES`, every rule in
+        :data:`nplearn.rules.RULES` but the spiking ones.
     seeds : sequence of int, default (0, 1, 2)
         ``random_state`` of each run.
     epochs : int, optional
@@ -97,7 +97,7 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
         the maps; not in ``runs.json``, in ``embeddings.npz``) and, with
         ``out_dir``, ``files``.
     """
-    rules = list(dict.fromkeys(RULES if rules is None else rules))
+    rules = list(dict.fromkeys(DEFAULT_RULES if rules is None else rules))
     seeds = [int(s) for s in seeds]
     if not rules or not seeds:
         raise ValueError("compare needs at least one rule and one seed")
@@ -107,6 +107,9 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
         raise ValueError(f"record_every must be >= 1, got {record_every}")
     kwargs = {r: settings(r, epochs=epochs, hidden_sizes=hidden_sizes, **overrides) for r in rules}
     data = load_dataset(dataset, data_dir=data_dir, dtype=kwargs[rules[0]]["dtype"])
+    for kw in kwargs.values():
+        if kw.get("conv") and kw.get("image_shape") is None:
+            kw["image_shape"] = data.image_shape          # conv layers see (C, H, W) images
     n_train = len(data.y_train)
     per_epoch = {r: math.ceil(n_train / kwargs[r]["batch_size"]) for r in rules}
     every = {r: int(record_every or per_epoch[r]) for r in rules}

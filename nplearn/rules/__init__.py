@@ -1,19 +1,28 @@
 """Learning rules, one per file; ``RULES`` maps each name to its class.
 
-=========  =====================================  ======================
-name       paper                                   file
-=========  =====================================  ======================
-``bp``     DFA paper Eq. (6)                       ``rules/bp.py``
-``fa``     DFA paper Eq. (7), Lillicrap 2016       ``rules/fa.py``
-``dfa``    DFA paper Eq. (8)                       ``rules/dfa.py``
-``ifa``    DFA paper Eq. (9)                       ``rules/ifa.py``
-``bfa``    Luo, Fu & Glass 2017, Eq. (15)-(29)     ``rules/bfa.py``
-``bdfa``   Luo, Fu & Glass 2017, Eq. (30)-(42)     ``rules/bdfa.py``
-``ep``     Scellier & Bengio 2017; EFP Eq. (5)     ``rules/ep.py``
-``efp``    Kohan et al. 2018, Eq. (6)              ``rules/efp.py``
-=========  =====================================  ======================
+=================  =====================================  ========================
+name               paper                                  file
+=================  =====================================  ========================
+``bp``             DFA paper Eq. (6)                      ``rules/bp.py``
+``fa``             DFA paper Eq. (7), Lillicrap 2016      ``rules/fa.py``
+``dfa``            DFA paper Eq. (8)                      ``rules/dfa.py``
+``ifa``            DFA paper Eq. (9)                      ``rules/ifa.py``
+``bfa``            Luo, Fu & Glass 2017, Eq. (15)-(29)    ``rules/bfa.py``
+``bdfa``           Luo, Fu & Glass 2017, Eq. (30)-(42)    ``rules/bdfa.py``
+``ep``             Scellier & Bengio 2017; EFP Eq. (5)    ``rules/ep.py``
+``efp``            Kohan et al. 2018, Eq. (6)             ``rules/efp.py``
+``pepita``         Dellaferrera & Kreiman 2022, (1)-(5)   ``rules/pepita.py``
+``sigprop``        Kohan et al. 2023, Eq. (1)-(10)        ``rules/sigprop.py``
+``sigprop_ct``     Kohan et al. 2023, Eq. (11)-(14)       ``rules/sigprop_ct.py``
+``snn_bp``         Kohan et al. 2023, Sec. VI, Table V    ``rules/spiking.py``
+``snn_shallow``    Kohan et al. 2023, Sec. VI, Table V    ``rules/spiking.py``
+``snn_sigprop``    Kohan et al. 2023, Eq. (15)-(17)       ``rules/spiking.py``
+=================  =====================================  ========================
 
-EP and EFP train a :class:`nplearn.hopfield.HopfieldNet` (``LearningRule.make_model``).
+EP, EFP and ``sigprop_ct`` train a :class:`nplearn.hopfield.HopfieldNet`, ``sigprop`` a
+:class:`~nplearn.rules.sigprop_net.SigpropNet`, the ``snn_*`` rules a
+:class:`nplearn.snn.SpikingConvNet` (``LearningRule.make_model``); BP, FA, DFA and PEPITA
+train an :class:`~nplearn.nn.MLP` or, with ``conv=...``, a :class:`~nplearn.nn.ConvNet`.
 """
 from .base import LearningRule
 from .bdfa import BDFA
@@ -24,8 +33,13 @@ from .efp import EFP
 from .ep import EP
 from .fa import FA
 from .ifa import IFA
+from .pepita import PEPITA
+from .sigprop import Sigprop
+from .sigprop_ct import SigpropCT
+from .spiking import SpikingBP, SpikingShallow, SpikingSigprop
 
-RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, BFA, BDFA, EP, EFP)}
+RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, BFA, BDFA, EP, EFP, PEPITA, Sigprop,
+                                   SigpropCT, SpikingBP, SpikingShallow, SpikingSigprop)}
 
 
 def get_rule(name, **params):
@@ -40,4 +54,5 @@ def get_rule(name, **params):
         raise ValueError(f"bad rule_params for {name!r}: {err}") from None
 
 
-__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "RULES", "get_rule"]
+__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA", "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow",
+           "SpikingSigprop", "RULES", "get_rule"]

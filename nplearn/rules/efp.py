@@ -107,10 +107,10 @@ class EFP(HopfieldRule):
             return TABLE_1["784-1500-1500-1500-10"]["rule_params"]["lr_layers"]
         return (1.0,) * n_rates
 
-    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng):
+    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):
         if int(self.num_loops) != self.num_loops or self.num_loops < 1:
             raise ValueError(f"num_loops must be an integer >= 1, got {self.num_loops}")
-        net = super().make_model(sizes, activation, loss, init, dropout, dtype, rng)
+        net = super().make_model(sizes, activation, loss, init, dropout, dtype, rng, **conv)
         self.W_loop_ = net.W_loop        # the model's own array: fixed loops go in checkpoints
         self.carry_ = None
         return net

@@ -88,9 +88,9 @@ class EP(HopfieldRule):
     def default_lr_layers(self, n_rates):
         return (0.2, 0.1) if n_rates == 2 else (1.0,) * n_rates
 
-    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng):
+    def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):
         self.particles_ = {}
-        return super().make_model(sizes, activation, loss, init, dropout, dtype, rng)
+        return super().make_model(sizes, activation, loss, init, dropout, dtype, rng, **conv)
 
     def _start(self, model, x):
         """Persistent particles of the rows of ``x`` (zeros for an unseen row)."""

@@ -1,0 +1,223 @@
+"""The four spiking models of SP Table V: BP surrogate, Shallow, sigprop surrogate and voltage.
+
+Kohan, A. A., Rietman, E. A. & Siegelmann, H. T. (2023). Signal Propagation: A Framework
+for Learning and Inference In a Forward Pass. IEEE TNNLS. arXiv:2204.01723. Sec. III-A..C
+(Eq. 1-4, 9), Sec. VI (Eq. 15-17), Table V.
+
+All four train the same :class:`~nplearn.snn.SpikingConvNet` (IF neurons, ``T = 4`` steps,
+the classifier's output averaged over the steps is the logits ``y``):
+
+``snn_bp``       back-propagation through time and through the spikes, whose derivative is
+                 the surrogate ``g'`` (Eq. 17); ``theta = 1``. ``g`` is the gradient of the
+                 surrogate network.
+``snn_shallow``  only the classifier is trained; ``theta = 1``.
+``snn_sigprop``  the classification-layer version of sigprop (Fig. 2b), ``theta = 0.5``.
+                 The label context ``c`` (one one-hot row per class) goes through the target
+                 generator ``t_1 = IF(S_1 c + d_1)`` (Eq. 1) and then forward through the
+                 same layers as the input (Eq. 2-3). Each hidden layer ``i`` has its own
+                 ``L_pred`` (Eq. 9); the classifier its cross-entropy (Eq. 4). Every layer's
+                 input is held constant, so no gradient crosses a layer: ``g`` is NOT the
+                 gradient of one loss.
+
+What sigprop's ``L_pred`` reads (Eq. 9 with one target per class), for layer ``i``::
+
+    H_i = mean_t out_i^t(x)      (n, n_i)     the inputs' outputs, averaged over the steps
+    T_i = mean_t out_i^t(c)      (m, n_i)     the class targets' outputs
+    L_i = CE(y*, H_i @ T_i.T)                 logits (n, m)
+
+``mode="surrogate"``: ``out^t`` are the layer's (pooled) spikes, differentiated through
+``g'`` at every step. ``mode="voltage"``: ``out^t`` are the (max-pooled) membrane voltages
+``v^t`` of Eq. (15), before firing; the derivative of the spike is its true one, zero, so
+the signal reaches the weights only through the voltage (no surrogate). In both modes the
+layers pass SPIKES forward; only the loss differs.
+
+Legend (symbol -> code -> shape):
+
+======================  ==============  =========================
+steps                   ``T``           4
+classes                 ``m``           ``n_L``
+context ``c_m``         ``C``           ``(m, m)`` identity
+generator               ``S1, d1``      ``(n_1, m)``, ``(n_1,)``
+layer outputs           ``cache["h"]``  ``(T, rows, n_i)``
+classifier per step     ``o``           ``(T, n, m)``
+logits                  ``y``           ``(n, m)``
+======================  ==============  =========================
+"""
+import numpy as np
+
+from ..nn.init import get_init
+from ..snn import DIGITS_CONV, SpikingConvNet, if_backward, if_forward
+from .base import LearningRule
+
+
+class _SpikingRule(LearningRule):
+    """What the four share: the network, the classifier's cross-entropy, the defaults."""
+
+    paper = "Kohan, Rietman & Siegelmann 2023 (sigprop), Sec. VI"
+    deltas = None                      # no delta_l: AlignmentRecorder skips update angles
+    defaults = {"activation": "relu", "loss": "softmax_ce", "optimizer": "adam",
+                "learning_rate": 5e-4}
+    threshold = 1.0
+
+    def __init__(self, conv=DIGITS_CONV, time_steps=4):
+        self.conv = conv
+        self.time_steps = time_steps
+
+    def default_init(self, activation):
+        return "he"
+
+    def make_model(self, sizes, activation=None, loss=None, init="he", dropout=0.0,
+                   dtype="float64", rng=None, conv=None, image_shape=None, pool=2, **kwargs):
+        """A :class:`~nplearn.snn.SpikingConvNet`: ``sizes[1:-1]`` are the dense IF layers
+        after the conv blocks (``conv``, else the rule's); ``activation`` is ignored (the
+        units are IF neurons); the image is square single-channel unless given."""
+        if loss not in (None, "softmax_ce"):
+            raise ValueError(f"the spiking rules train a softmax cross-entropy output, got "
+                             f"loss={loss!r}")
+        if dropout:
+            raise ValueError("the spiking network has no dropout")
+        n_features = int(sizes[0])
+        if image_shape is None:
+            side = int(round(np.sqrt(n_features)))
+            if side * side != n_features:
+                raise ValueError(f"{n_features} features are not a square image; give "
+                                 f"image_shape=(channels, height, width)")
+            image_shape = (1, side, side)
+        if int(np.prod(image_shape)) != n_features:
+            raise ValueError(f"image_shape {tuple(image_shape)} does not hold {n_features} features")
+        return SpikingConvNet(image_shape, self.conv if conv is None else conv, sizes[1:-1],
+                              sizes[-1], threshold=self.threshold, time_steps=self.time_steps,
+                              pool=pool, init=init or "he", dtype=dtype, rng=rng)
+
+    def classifier(self, model, h, Y, g, stats):
+        """Cross-entropy of ``y = mean_t o^t`` on the classifier's input ``h`` ``(T, n, n_{L-1})``;
+        writes ``g_W_L``, ``g_b_L`` into ``g`` and returns ``dJ/do^t`` ``(T, n, m)``."""
+        L, T, n = model.n_layers, h.shape[0], h.shape[1]
+        y = model.classify(h).mean(axis=0)                       # output averaged over the steps
+        e = (model.loss.output(y) - Y) / n                       # dJ/dy of the mean CE
+        g[f"W{L}"] = e.T @ h.mean(axis=0)                        # sum_t (e/T)^T h^t
+        g[f"b{L}"] = e.sum(axis=0)
+        if stats is not None:
+            stats["loss"] = model.loss.loss(y, Y)
+            stats["n_errors"] = int(np.sum(y.argmax(1) != Y.argmax(1)))
+        return np.broadcast_to(e / T, (T, *e.shape))             # dy/do^t = 1/T
+
+
+class SpikingBP(_SpikingRule):
+    """BP through time through the surrogate spike (SP Table V "BP Surrogate"), ``theta = 1``.
+
+    ``g`` is the exact gradient of the network whose spikes have derivative ``g'`` (Eq. 17).
+    """
+
+    name = "snn_bp"
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+        caches, _ = model.run(x)
+        g = {}
+        dh = self.classifier(model, caches[-1]["h"], Y, g, stats) @ model.params[f"W{model.n_layers}"]
+        for l in range(model.n_layers - 1, 0, -1):
+            da = model.layer_backward(l, caches[l], dh=dh)      # SP Eq. (15)-(17), through time
+            g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, caches[l], da)
+            if l > 1:
+                dh = model.layer_back_input(l, caches[l], da)
+        return g
+
+
+class SpikingShallow(_SpikingRule):
+    """Only the classifier learns (SP Table V "Shallow"); the hidden layers keep their
+    random weights (``g = 0``), ``theta = 1``."""
+
+    name = "snn_shallow"
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+        caches, _ = model.run(x)
+        g = {k: np.zeros_like(v) for k, v in model.params.items()}
+        self.classifier(model, caches[-1]["h"], Y, g, stats)
+        return g
+
+
+class SpikingSigprop(_SpikingRule):
+    """Sigprop on the spiking network (SP Sec. VI, Fig. 2b), ``theta = 0.5``.
+
+    Parameters
+    ----------
+    mode : {"surrogate", "voltage"}
+        What each hidden layer's ``L_pred`` reads and how it is differentiated (module
+        docstring): the spikes through ``g'`` (Eq. 17), or the voltage with no surrogate.
+    conv : sequence of (channels, kernel, stride, padding)
+    time_steps : int
+    """
+
+    name = "snn_sigprop"
+    threshold = 0.5
+
+    def __init__(self, mode="surrogate", conv=DIGITS_CONV, time_steps=4):
+        if mode not in ("surrogate", "voltage"):
+            raise ValueError(f"mode must be 'surrogate' or 'voltage', got {mode!r}")
+        self.mode = mode
+        super().__init__(conv, time_steps)
+
+    def setup(self, model, rng):
+        """The target generator ``S_1, d_1`` of Eq. (1), from ``m`` classes to ``n_1`` units."""
+        S, d = get_init("he")(model.sizes[1], model.sizes[-1], rng, model.dtype)
+        self.B_ = {"S1": S, "d1": d}
+
+    def learned_params(self):
+        """The target generator ``{"S1", "d1"}``, trained by layer 1's loss."""
+        return dict(self.B_)
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+        n, m, T, theta = x.shape[0], Y.shape[1], model.time_steps, model.threshold
+        voltage = self.mode == "voltage"
+        S, d = self.B_["S1"], self.B_["d1"]
+        a_t = np.broadcast_to(S.T + d, (T, m, S.shape[0]))      # S_1 c + d_1 with c = I, each step
+        v_t, s_t = if_forward(a_t, theta, model.spike)           # SP Eq. (1): t_1 = f(S_1 c + d_1)
+        g = {}
+        h, t = model._flat(x), None
+        for l in range(1, model.n_layers):
+            inp = h if t is None else np.concatenate([h, t], axis=1)   # SP Eq. (2)-(3): [h, t]
+            cache = model.layer(l, inp)                          # rows: n inputs (+ m targets)
+            out, out_idx = model.pool_flat(l, cache["v"]) if voltage else (cache["h"], cache["idx"])
+            if t is None:                                        # layer 1: targets from the generator
+                t_out = v_t if voltage else s_t
+                dH, dT = self.l_pred(out.mean(0), t_out.mean(0), Y)
+            else:
+                dH, dT = self.l_pred(out[:, :n].mean(0), out[:, n:].mean(0), Y)
+                dH = np.concatenate([dH, dT], axis=0)            # both paths through W_l
+            dout = np.broadcast_to(dH / T, (T, *dH.shape))       # the loss reads mean_t out^t
+            if voltage:
+                dv = model.unpool(l, dout, out_idx)
+                da = model.layer_backward(l, cache, dv=dv, surrogate=False)
+            else:
+                da = model.layer_backward(l, cache, dh=dout)      # SP Eq. (17) at every step
+            g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, cache, da)
+            if t is None:                                        # the generator learns from L_1
+                dt = np.broadcast_to(dT / T, (T, *dT.shape))
+                da_t = (if_backward(v_t, s_t, theta, dv=dt, surrogate=False) if voltage
+                        else if_backward(v_t, s_t, theta, ds=dt))
+                g["S1"], g["d1"] = da_t.sum(axis=0).T, da_t.sum(axis=(0, 1))   # c = I
+                t = s_t
+            else:
+                t = cache["h"][:, n:]
+            h = cache["h"][:, :n]                                # spikes go forward, detached
+        self.classifier(model, h, Y, g, stats)
+        return g
+
+    @staticmethod
+    def l_pred(H, Tg, Y):
+        """``L_pred`` (Eq. 9) with one target per class: ``dL/dH`` and ``dL/dT``.
+
+        ``H`` ``(n, n_i)``, ``Tg`` ``(m, n_i)``; logits ``H @ Tg.T`` ``(n, m)``, softmax
+        cross-entropy with the one-hot ``Y``, mean over the ``n`` rows."""
+        z = H @ Tg.T                                             # SP Eq. (9): O_dot(h_i, t_i)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        e = (p / p.sum(axis=1, keepdims=True) - Y) / H.shape[0]  # dCE/dz
+        return e @ Tg, e.T @ H
+
+
+def l_pred_loss(H, Tg, Y):
+    """The value of ``L_pred`` (Eq. 9), for tests: mean CE of the logits ``H @ Tg.T``."""
+    z = H @ Tg.T
+    zmax = z.max(axis=1, keepdims=True)
+    log_z = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
+    return float(np.mean(log_z - (z * Y).sum(axis=1)))

@@ -1,0 +1,248 @@
+"""The small convolutional spiking network of SP Sec. VI-A, simulated for ``T`` steps.
+
+Kohan, Rietman & Siegelmann, Signal Propagation (arXiv:2204.01723), Sec. VI-A: "The SNN
+has 4 layers. The first two are convolutional layers, each followed by batch
+normalization, an IF node, and a 2x2 maxpooling. The last two layers are fully connected,
+with one being the classification layer. The output of the classification layer is
+averaged across all four time steps and used as the network output."
+
+Layers, indexed from 1 (``C`` conv layers, ``L`` weight layers; the static image is the
+input current of every step, "directly using the subthreshold dynamics")::
+
+    l = 1..C:     a_l^t = conv(h_{l-1}^t, K_l) + b_l       (T, n, C_l, Ho, Wo)
+                  v_l^t, s_l^t = IF(a_l^1..t)               SP Eq. (15), neurons.py
+                  h_l^t = flatten(maxpool(s_l^t))           (T, n, n_l)
+    l = C+1..L-1: a_l^t = h_{l-1}^t @ W_l.T + b_l; IF        (T, n, n_l)
+    l = L:        o^t = h_{L-1}^t @ W_L.T + b_L              (T, n, n_L)
+                  y = mean_t o^t                             the logits
+
+``h_0^t = x`` for every ``t``. The default at digits scale (``1x8x8``): conv 16 3x3 pad 1
+(``16x8x8``, pooled ``16x4x4``), conv 32 3x3 pad 1 (``32x4x4``, pooled ``32x2x2``), dense
+100, classifier 10; ``sizes = (64, 256, 128, 100, 10)``.
+
+Batch normalisation is left out. The paper's own warning (Sec. III-D) is that with the
+Target-Only generator the batch statistics mix inputs and targets; leaving it out keeps
+sigprop's layer-local losses free of any batch coupling, and every layer's current is a
+plain ``W h + b``. The weights are drawn so that the IF neurons fire from the first step
+(He init.); Adam's per-weight scaling does the rest.
+
+A layer's ``cache`` (:meth:`SpikingConvNet.layer`) keeps what its backward pass needs:
+``a, v, s`` (unit shape), ``h`` (flat, pooled), ``x`` (its input), ``cols`` (conv patch
+matrix), ``idx`` (pooling argmax), ``static`` (the input is the same at every step).
+"""
+import numpy as np
+
+from ..nn.activations import Activation
+from ..nn.conv import (conv2d, conv2d_backward_input, conv2d_grads, conv_output_size,
+                       maxpool2d, maxpool2d_backward)
+from ..nn.init import get_init
+from ..nn.layered import Layered
+from ..nn.losses import get_loss
+from .neurons import heaviside, if_backward, if_forward
+
+#: The conv layers of the default network at digits scale: (channels, kernel, stride, padding).
+DIGITS_CONV = ((16, 3, 1, 1), (32, 3, 1, 1))
+
+#: Placeholder ``f`` for code that prints ``model.f.name``: the IF node is no rate function.
+IF_NODE = Activation("if", heaviside, lambda a, h: np.zeros_like(a), False)
+
+
+class SpikingConvNet(Layered):
+    """Conv IF blocks, dense IF layers and a dense classifier, run for ``time_steps`` steps.
+
+    Parameters
+    ----------
+    image_shape : tuple (C, H, W), default (1, 8, 8)
+    conv : sequence of (channels, kernel, stride, padding)
+    hidden_sizes : sequence of int
+        Dense IF layers after the conv blocks.
+    n_classes : int
+    threshold : float, default 1.0
+        IF firing threshold ``theta`` (SP Sec. VI-A: 0.5 for sigprop, 1.0 for BP, Shallow).
+    time_steps : int, default 4
+    pool : int, default 2
+    init : str or callable, default "he"
+    dtype : {"float64", "float32"}
+    rng : numpy.random.Generator or int
+    spike : callable, default :func:`~nplearn.snn.neurons.heaviside`
+        Firing function; tests pass the smooth surrogate to check gradients.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        ``(n_0, ..., n_L)``, conv layers counted after pooling, flattened.
+    params : dict
+        ``"W1", "b1", ...``: kernels ``(C_l, C_{l-1}, k, k)`` for conv layers.
+    """
+
+    def __init__(self, image_shape=(1, 8, 8), conv=DIGITS_CONV, hidden_sizes=(100,),
+                 n_classes=10, threshold=1.0, time_steps=4, pool=2, init="he",
+                 dtype="float64", rng=None, spike=heaviside):
+        self.image_shape = tuple(int(s) for s in image_shape)
+        self.conv = tuple(tuple(int(v) for v in (tuple(c) + (0,))[:4]) for c in conv)
+        self.n_conv, self.pool = len(self.conv), int(pool)
+        self.threshold, self.time_steps, self.spike = float(threshold), int(time_steps), spike
+        if self.time_steps < 1 or self.threshold <= 0:
+            raise ValueError(f"need time_steps >= 1 and threshold > 0, got {time_steps}, {threshold}")
+        self.image_shapes, self.conv_shapes = [self.image_shape], [None]
+        for C, k, s, p in self.conv:
+            _, H, W = self.image_shapes[-1]
+            Ho, Wo = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
+            self.conv_shapes.append((C, Ho, Wo))
+            self.image_shapes.append((C, Ho // self.pool, Wo // self.pool))
+        sizes = [int(np.prod(s)) for s in self.image_shapes]
+        self.sizes = tuple(sizes + [int(h) for h in hidden_sizes] + [int(n_classes)])
+        self.f, self.loss = IF_NODE, get_loss("softmax_ce")
+        self.dtype = np.dtype(dtype)
+        rng, init = np.random.default_rng(rng), get_init(init)
+        self.params = {}
+        for l in range(1, len(self.sizes)):
+            if self.is_conv(l):
+                C_out, k, _, _ = self.conv[l - 1]
+                C_in = self.image_shapes[l - 1][0]
+                K2, b = init(C_out, C_in * k * k, rng, self.dtype)       # fan-in C_in k k
+                self.params[f"W{l}"], self.params[f"b{l}"] = K2.reshape(C_out, C_in, k, k), b
+            else:
+                self.params[f"W{l}"], self.params[f"b{l}"] = init(
+                    self.sizes[l], self.sizes[l - 1], rng, self.dtype)
+
+    def is_conv(self, l):
+        """Whether weight layer ``l`` (1..L) is a convolution."""
+        return 1 <= l <= self.n_conv
+
+    # ------------------------------------------------------------------ forward
+    def layer(self, l, x, threshold=None):
+        """Run hidden layer ``l`` (current, IF neurons, pooling) for ``T`` steps.
+
+        Parameters
+        ----------
+        l : int
+            1..L-1.
+        x : ndarray of shape (n, n_{l-1}) or (T, n, n_{l-1})
+            The input, flat; 2-D means the same input at every step (the image).
+        threshold : float, optional
+            ``theta``; default ``self.threshold``.
+
+        Returns
+        -------
+        dict
+            The layer's cache (module docstring); ``cache["h"]`` is ``(T, n, n_l)``.
+        """
+        T, theta = self.time_steps, self.threshold if threshold is None else threshold
+        static = x.ndim == 2
+        xs = x[None] if static else x                                 # (T' , n, n_{l-1}), T' in {1, T}
+        Tx, n = xs.shape[:2]
+        W, b = self.params[f"W{l}"], self.params[f"b{l}"]
+        cache = {"x": x, "static": static, "theta": theta, "cols": None, "idx": None}
+        if self.is_conv(l):
+            _, _, st, p = self.conv[l - 1]
+            a, cache["cols"] = conv2d(xs.reshape(Tx * n, *self.image_shapes[l - 1]), W, b, st, p)
+            a = a.reshape(Tx, n, *self.conv_shapes[l])                # (T', n, C_l, Ho, Wo)
+        else:
+            a = xs @ W.T + b                                          # (T', n, n_l): a = W h + b
+        a = np.broadcast_to(a, (T, *a.shape[1:]))                     # the same current each step if static
+        v, s = if_forward(a, theta, self.spike)                       # SP Eq. (15)
+        cache.update(a=a, v=v, s=s)
+        cache["h"], cache["idx"] = self.pool_flat(l, s)
+        return cache
+
+    def classify(self, h):
+        """The classifier's output at every step, ``o^t = W_L h^t + b_L``, ``(T, n, n_L)``."""
+        return h @ self.params[f"W{self.n_layers}"].T + self.params[f"b{self.n_layers}"]
+
+    def run(self, x):
+        """Simulate the network on ``x``; return ``(caches, o)``.
+
+        ``caches[l]`` is layer ``l``'s cache (``caches[0] = None``); ``o`` is ``(T, n, n_L)``
+        and the logits are ``o.mean(axis=0)`` (SP Sec. VI-A: averaged over the steps).
+        """
+        h, caches = self._flat(x), [None]
+        for l in range(1, self.n_layers):
+            caches.append(self.layer(l, h))
+            h = caches[-1]["h"]
+        return caches, self.classify(h)
+
+    def logits(self, x):
+        """Time-averaged classifier output, ``(n, n_L)``: the network's output."""
+        return self.run(x)[1].mean(axis=0)
+
+    def predict_output(self, x):
+        """Softmax of :meth:`logits`, ``(n, n_L)``."""
+        return self.loss.output(self.logits(x))
+
+    def hidden(self, x):
+        """``[h_1, ..., h_{L-1}]``, each the spike rate (mean over steps) ``(n, n_l)``."""
+        return [c["h"].mean(axis=0) for c in self.run(x)[0][1:]]
+
+    # --------------------------------------------------------------- backward
+    def pool_flat(self, l, maps):
+        """Max-pool per step a conv layer's ``(T, n, C, Ho, Wo)`` maps to flat ``(T, n, n_l)``.
+
+        Returns the pooled values and the pooling argmax (``None`` for a dense layer)."""
+        if not self.is_conv(l) or self.pool == 1:
+            return maps.reshape(*maps.shape[:2], -1), None
+        T, n = maps.shape[:2]
+        out, idx = maxpool2d(maps.reshape(T * n, *maps.shape[2:]), self.pool)
+        return out.reshape(T, n, -1), idx
+
+    def unpool(self, l, dh, idx):
+        """Adjoint of :meth:`pool_flat`: flat ``(T, n, n_l)`` -> the unit shape of ``a_l``."""
+        T, n = dh.shape[:2]
+        if not self.is_conv(l):
+            return dh
+        if idx is None:
+            return dh.reshape(T, n, *self.conv_shapes[l])
+        d = dh.reshape(T * n, *self.image_shapes[l])
+        return maxpool2d_backward(d, idx, (T * n, *self.conv_shapes[l])).reshape(
+            T, n, *self.conv_shapes[l])
+
+    def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True):
+        """``dJ/da_l`` (all steps) from ``dJ/dh_l`` (flat) and a direct ``dJ/dv_l``.
+
+        ``dh`` goes back through the pooling to the spikes, then both through the IF
+        neurons (:func:`~nplearn.snn.neurons.if_backward`)."""
+        ds = None if dh is None else self.unpool(l, dh, cache["idx"])
+        theta = cache.get("theta", self.threshold)
+        return if_backward(cache["v"], cache["s"], theta, ds=ds, dv=dv, surrogate=surrogate)
+
+    def layer_grads(self, l, cache, da):
+        """``(g_W, g_b)`` of layer ``l``: ``sum_t da_t^T x_t`` and ``sum_t da_t`` over rows.
+
+        ``da`` is ``dJ/da_l`` of the batch's mean loss (it already carries ``1/n``), so the
+        rows and steps are SUMMED: the gradient of ``J`` itself.
+        """
+        T, n = da.shape[:2]
+        if cache["static"]:
+            da, T = da.sum(axis=0, keepdims=True), 1                 # same input every step: sum first
+        if self.is_conv(l):
+            d = da.reshape(T * n, *da.shape[2:])
+            gK, gb = conv2d_grads(d, cache["cols"], self.params[f"W{l}"].shape)
+            return gK * (T * n), gb * (T * n)                         # conv2d_grads averages its rows
+        x = cache["x"].reshape(T * n, -1)
+        d = da.reshape(T * n, -1)
+        return d.T @ x, d.sum(axis=0)                                 # dW = delta h^T, summed
+
+    def layer_back_input(self, l, cache, da):
+        """``dJ/dx`` of layer ``l``'s input at every step, flat ``(T, n, n_{l-1})``."""
+        T, n = da.shape[:2]
+        W = self.params[f"W{l}"]
+        if not self.is_conv(l):
+            return da @ W                                             # W^T delta
+        _, _, st, p = self.conv[l - 1]
+        dx = conv2d_backward_input(da.reshape(T * n, *da.shape[2:]), W,
+                                   (T * n, *self.image_shapes[l - 1]), st, p)
+        return dx.reshape(T, n, -1)
+
+    def _flat(self, x):
+        x = np.asarray(x)
+        if x.ndim == 4 and x.shape[1:] == self.image_shape:
+            return x.reshape(x.shape[0], -1)
+        if x.ndim == 2 and x.shape[1] == self.sizes[0]:
+            return x
+        raise ValueError(f"x must have shape (n, {self.sizes[0]}) or (n, *{self.image_shape}), "
+                         f"got {x.shape}")
+
+    def __repr__(self):
+        return (f"SpikingConvNet(image_shape={self.image_shape}, conv={self.conv}, "
+                f"sizes={self.sizes}, threshold={self.threshold}, "
+                f"time_steps={self.time_steps}, dtype={self.dtype.name!r})")
