@@ -1,10 +1,11 @@
 """The ``nplearn`` command: train one rule, compare several, redraw a comparison's figures,
-draw what a BFA model generates.
+draw what a BFA model generates, run a resumable sweep.
 
     nplearn train --rule dfa --hidden 100 100 --epochs 20 --out runs/dfa
     nplearn compare --rules bp fa dfa ifa --seeds 0 1 2 --out results
     nplearn plot results --figure angles tsne
     nplearn generate runs/bfa --dataset digits
+    nplearn sweep examples/sweep_digits.json --n-jobs 4
     python -m nplearn train --help
 
 Flags left unset take the rule's preset (:mod:`nplearn.experiments.presets`), and
@@ -32,6 +33,7 @@ from .optim import OPTIMIZERS
 from .plot import plot_generated, plot_learning_curves, savefig
 from .rules import RULES
 from .rules.bfa import generate
+from .experiments.sweep import DESCRIPTION as SWEEP_DESCRIPTION, add_arguments as add_sweep_arguments
 from .train import DivergenceError, atomic_write
 
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
@@ -141,6 +143,9 @@ def build_parser():
                      "square, or 3 squares, guessed from the number of inputs)")
     gen.add_argument("--out", metavar="DIR", help="output folder (default: the model's folder)")
     gen.set_defaults(run=_run_generate)
+    swp = sub.add_parser("sweep", help="run a grid of settings x seeds, locally or on Dask; "
+                         "resumable", description=SWEEP_DESCRIPTION)
+    add_sweep_arguments(swp)          # sets run=nplearn.experiments.sweep.run_args
     return parser
 
 

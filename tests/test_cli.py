@@ -123,7 +123,7 @@ def test_plot_without_runs_json_says_how_to_make_one(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["train", "compare", "plot"])
+@pytest.mark.parametrize("command", ["train", "compare", "plot", "sweep"])
 def test_help_lists_every_flag_with_its_default(command, capsys):
     assert main([command, "--help"]) == 0
     text = capsys.readouterr().out

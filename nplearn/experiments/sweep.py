@@ -1,0 +1,322 @@
+"""Sweeps: a grid of ``Classifier`` settings x seeds, run in parallel, resumable, tabulated.
+
+    nplearn sweep examples/sweep_digits.json                    # local processes (joblib)
+    nplearn sweep grid.json --scheduler tcp://host:8786         # a running Dask cluster
+    nplearn sweep grid.json --local-cluster --n-jobs 4          # a Dask cluster on this machine
+
+A config is one JSON object (or TOML, Python >= 3.11; ``docs/sweeps.md`` has the schema):
+``grid`` (setting -> non-empty list; every combination runs), ``base`` (settings shared by
+every run, ``{}``), ``seeds`` (``[0, 1, 2]``), ``dataset`` (``"digits"``), ``presets``
+(``true``), ``out`` (``sweeps/<file stem>``), ``data_dir`` (on the workers; optional).
+One run's settings are the rule's preset (if ``presets``), updated by ``base``, then by one
+grid point, then completed by the rule's paper defaults (as :func:`nplearn.experiments.settings`;
+``null`` keeps the preset's value). Its ``run_id`` hashes dataset, settings and seed, so a
+finished run is found again whatever the grid's order, and a changed preset runs again.
+The calling process writes ``out/runs/<run_id>.json`` atomically as each run comes back (the
+workers need no shared disk), skips runs whose file parses, and reruns a corrupt one.
+:func:`gather` tabulates ``out`` per grid point into ``results.csv`` and ``results.md``.
+"""
+import argparse
+import contextlib
+import csv
+import functools
+import io
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..data import load_dataset
+from ..estimator import Classifier
+from ..train import DivergenceError, atomic_write
+from .compare import SPLITS, write_json
+from .sweep_config import check_config, expand, load_config  # noqa: F401 (public here too)
+
+_STATS = ("test_error_mean", "test_error_std", "val_error_mean", "val_error_std",
+          "train_error_mean", "train_error_std", "seconds_mean", "n_runs", "n_diverged",
+          "n_missing")   # gather()'s columns after the grid point's
+#: ``nplearn sweep --help``'s description
+DESCRIPTION = ("Train every combination of the config's grid once per seed, on local processes "
+               "or a Dask cluster; save each run as it finishes (OUT/runs/<run_id>.json); run "
+               "again to resume, skipping finished runs; write OUT/results.csv and results.md, "
+               "one row per grid point (docs/sweeps.md).")
+def run_one(settings, seed, dataset="digits", data_dir=None):
+    """Train ``Classifier(**settings, random_state=seed)`` on one BLAS thread; score every split.
+
+    Parameters
+    ----------
+    settings : dict
+        Every ``Classifier`` argument but ``random_state`` and ``verbose``, JSON-plain
+        (lists for tuples), as in a run of :func:`expand`.
+    seed : int
+        ``random_state``: weights, feedback, shuffling, dropout.
+    dataset : str, default "digits"
+        A name accepted by :func:`nplearn.load_dataset`, loaded in this process (cached).
+    data_dir : str, optional
+        Folder of downloaded datasets, on the machine that runs this.
+
+    Returns
+    -------
+    dict
+        ``status`` ("ok" or "diverged"), ``message``, ``test_error, val_error, train_error``
+        (fractions, last epoch, ``None`` if diverged), ``seconds`` (fit wall time), ``epochs``,
+        ``history`` (``Classifier.history_``), ``host``, ``nplearn_version``.
+    """
+    kwargs = {k: tuple(v) if k in ("hidden_sizes", "image_shape") and v is not None else v
+              for k, v in settings.items()}
+    if kwargs.get("conv"):
+        kwargs["conv"] = [tuple(layer) for layer in kwargs["conv"]]
+    run = {"status": "ok", "message": None, "host": socket.gethostname(),
+           "nplearn_version": __version__}
+    with threadpool_limits(1):          # one thread per process: n_jobs processes share the cores
+        data = _load(dataset, data_dir, kwargs["dtype"])
+        if kwargs.get("conv") and kwargs.get("image_shape") is None:
+            kwargs["image_shape"] = data.image_shape
+        clf = Classifier(**kwargs, random_state=seed, verbose=False)
+        t0 = time.perf_counter()
+        try:
+            clf.fit(data.x_train, data.y_train,
+                    eval_sets={"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)})
+        except DivergenceError as err:
+            return {**run, "status": "diverged", "message": str(err), "epochs": None,
+                    "seconds": time.perf_counter() - t0, "history": None,
+                    **{f"{k}_error": None for k in SPLITS}}
+    h = clf.history_
+    return {**run, **{f"{k}_error": (h[f"{k}_error"] or [None])[-1] for k in SPLITS},
+            "seconds": time.perf_counter() - t0, "epochs": len(h["epoch"]), "history": h}
+
+
+def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None, out=None):
+    """Run every unfinished run of ``config`` in parallel, save each as it ends, then gather.
+
+    Parameters
+    ----------
+    config : dict or str or path-like
+        A config (see the module docstring) or its file.
+    n_jobs : int, default -1
+        Local processes (-1: one per core); with ``local_cluster``, the Dask workers.
+    scheduler : str, optional
+        Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    local_cluster : bool, default False
+        Start a Dask cluster on 127.0.0.1 (one thread per worker process) for this sweep.
+    progress : bool, optional
+        Progress bar; ``None``: only on a terminal.
+    out : str or path-like, optional
+        Output folder; default ``config["out"]``.
+
+    Returns
+    -------
+    dict
+        ``out``, ``n_runs``, ``ran``, ``skipped``, ``corrupt`` (run ids), ``table``
+        (:func:`gather`'s rows), ``files``.
+    """
+    c = load_config(config) if isinstance(config, (str, os.PathLike)) else check_config(config)
+    if scheduler and local_cluster:
+        raise ValueError("give either a scheduler address or local_cluster=True, not both")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a number of processes, or -1 for one per core; not 0")
+    if not (out or c["out"]):
+        raise ValueError('the sweep needs an output folder: "out" in the config, or --out DIR')
+    out = Path(out or c["out"])
+    c["out"] = str(out)
+    runs = expand(c)
+    todo, skipped, corrupt = [], [], []
+    for run in runs:
+        state, why = _read_run(out / "runs" / f"{run['run_id']}.json", run["run_id"])
+        if state == "done":
+            skipped.append(run["run_id"])
+            continue
+        if state == "corrupt":
+            corrupt.append(run["run_id"])
+            print(f"sweep: run {run['run_id']} has a corrupt file ({why}); running it again",
+                  file=sys.stderr)
+        todo.append(run)
+    write_json(out / "config.json", c)          # gather() expands it to find the runs
+    ran = []
+    if todo:
+        by_id = {r["run_id"]: r for r in todo}
+        jobs = (delayed(_job)(r["run_id"], r["settings"], r["seed"], r["dataset"], c["data_dir"])
+                for r in todo)
+        with _backend(n_jobs, scheduler, local_cluster), tqdm(
+                total=len(todo), desc="sweep", unit="run", leave=False,
+                disable=None if progress is None else not progress) as bar:
+            for run_id, result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
+                write_json(out / "runs" / f"{run_id}.json", {**by_id[run_id], **result})
+                ran.append(run_id)
+                bar.update()
+    return {"out": str(out), "n_runs": len(runs), "ran": ran, "skipped": skipped,
+            "corrupt": corrupt, "table": gather(out),
+            "files": [str(out / "results.csv"), str(out / "results.md")]}
+
+
+def gather(out):
+    """One row per grid point of the sweep in ``out``: errors over its finished seeds.
+
+    Writes ``out/results.csv`` (errors in %) and ``out/results.md`` atomically.
+
+    Returns
+    -------
+    list of dict
+        The grid point's values, then ``test_error_mean, test_error_std, val_error_mean,
+        val_error_std, train_error_mean, train_error_std, seconds_mean`` (fractions; ``None``
+        without a finished run), ``n_runs`` (finished, diverged included), ``n_diverged``,
+        ``n_missing``.
+    """
+    out = Path(out)
+    if not (out / "config.json").exists():
+        raise FileNotFoundError(f"{out / 'config.json'} is missing: {out} is not a sweep folder")
+    runs = expand(json.loads((out / "config.json").read_text()))
+    groups = {}
+    for run in runs:
+        group = groups.setdefault(json.dumps(run["point"]), (run["point"], []))
+        state, record = _read_run(out / "runs" / f"{run['run_id']}.json", run["run_id"])
+        group[1].append(record if state == "done" else None)
+    rows = []
+    for point, records in groups.values():
+        done = [r for r in records if r is not None]
+        ok = [r for r in done if r["status"] == "ok"]
+        row = dict(point)
+        for k in SPLITS:
+            v = np.array([r[f"{k}_error"] for r in ok], dtype=float)
+            row[f"{k}_error_mean"] = float(v.mean()) if v.size else None
+            row[f"{k}_error_std"] = (float(v.std(ddof=1)) if v.size > 1 else
+                                     0.0 if v.size else None)
+        row["seconds_mean"] = float(np.mean([r["seconds"] for r in ok])) if ok else None
+        row.update(n_runs=len(done), n_diverged=len(done) - len(ok),
+                   n_missing=len(records) - len(done))
+        rows.append(row)
+    keys, stats = list(runs[0]["point"]), _STATS[:6]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*keys, *(k.replace("_error_", "_error_pct_") for k in stats), *_STATS[6:]])
+    for r in rows:
+        w.writerow([*(_cell(r[k]) for k in keys), *(_num(r[k], 100) for k in stats),
+                    _num(r["seconds_mean"]), *(r[k] for k in _STATS[7:])])
+    atomic_write(out / "results.csv", lambda fh: fh.write(buf.getvalue().encode()))
+    atomic_write(out / "results.md", lambda fh: fh.write((format_table(rows) + "\n").encode()))
+    return rows
+
+
+def format_table(rows):
+    """Markdown table of :func:`gather`'s rows (errors in %, mean ± std over seeds)."""
+    keys = [k for k in rows[0] if k not in _STATS]
+    head = [*keys, "test error (%)", "val error (%)", "train error (%)", "time (s)", "runs"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        err = [("-" if r[f"{k}_error_mean"] is None else
+                f"{100 * r[f'{k}_error_mean']:.2f} ± {100 * r[f'{k}_error_std']:.2f}")
+               for k in SPLITS]
+        sec = "-" if r["seconds_mean"] is None else f"{r['seconds_mean']:.2f}"
+        runs = f"{r['n_runs'] - r['n_diverged']}/{r['n_runs'] + r['n_missing']}"
+        runs += f" ({r['n_diverged']} diverged)" * bool(r["n_diverged"])
+        lines.append("| " + " | ".join([*(_cell(r[k]) for k in keys), *err, sec, runs]) + " |")
+    return "\n".join(lines)
+
+
+def add_arguments(parser):
+    """Add ``sweep``'s arguments to ``parser`` (``nplearn sweep``'s subparser)."""
+    parser.add_argument("config", metavar="CONFIG", help="sweep config, .json or .toml "
+                        "(docs/sweeps.md; example: examples/sweep_digits.json; no default)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster of "
+                       "this scheduler, e.g. tcp://10.0.0.5:8786 (default: local processes)")
+    where.add_argument("--local-cluster", action="store_true", help="run on a Dask cluster "
+                       "started on 127.0.0.1 for this sweep, --n-jobs workers (default: off)")
+    parser.add_argument("--n-jobs", type=int, default=-1, metavar="N",
+                        help="parallel local processes or local-cluster workers (default: -1, "
+                        "one per core)")
+    parser.add_argument("--out", metavar="DIR", help='output folder (default: the config\'s '
+                        '"out", else sweeps/<config file name>)')
+    parser.set_defaults(run=run_args)
+
+
+def run_args(args):
+    """Run ``nplearn sweep`` from parsed ``args``; print the table; return the exit code."""
+    try:
+        result = sweep(args.config, n_jobs=args.n_jobs, scheduler=args.scheduler,
+                       local_cluster=args.local_cluster, out=args.out)
+    except KeyboardInterrupt:
+        print("nplearn: error: interrupted; finished runs are saved, the same command resumes",
+              file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ImportError, ValueError, OSError) as err:
+        print(f"nplearn: error: {err}", file=sys.stderr)
+        return 1
+    print(f"{result['n_runs']} runs: {len(result['ran'])} run now, {len(result['skipped'])} "
+          f"already finished\n")
+    print(format_table(result["table"]))
+    print(f"\nwrote {', '.join(result['files'])} and {result['out']}/runs/*.json")
+    return 0
+
+
+def main(argv=None):
+    """``nplearn sweep CONFIG [--scheduler ADDRESS | --local-cluster] [--n-jobs N] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="nplearn sweep", description=DESCRIPTION)
+    add_arguments(parser)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code
+    return args.run(args)
+
+
+def _job(run_id, settings, seed, dataset, data_dir):
+    try:
+        return run_id, run_one(settings, seed, dataset, data_dir)
+    except ValueError as err:      # settings the config check cannot see, e.g. conv with EP
+        raise ValueError(f"run {run_id}: {err}") from None
+
+
+@functools.lru_cache(maxsize=2)     # a worker process trains many runs on one dataset
+def _load(dataset, data_dir, dtype):
+    return load_dataset(dataset, data_dir=data_dir, dtype=dtype)
+
+
+@contextlib.contextmanager
+def _backend(n_jobs, scheduler, local_cluster):
+    """joblib's default (local processes), or Dask on ``scheduler`` / a local cluster."""
+    if not (scheduler or local_cluster):
+        yield
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError("running on Dask needs dask[distributed]: pip install "
+                          "'nplearn[dask]'") from None
+    with contextlib.ExitStack() as stack:
+        if local_cluster:
+            scheduler = stack.enter_context(LocalCluster(
+                n_workers=n_jobs if n_jobs > 0 else os.cpu_count(), threads_per_worker=1,
+                processes=True, host="127.0.0.1", dashboard_address=None))
+        stack.enter_context(Client(scheduler))
+        stack.enter_context(parallel_config(backend="dask"))
+        yield
+
+
+def _read_run(path, run_id):
+    """``("done", record)``, ``("missing", None)`` or ``("corrupt", why)``."""
+    if not path.exists():
+        return "missing", None
+    try:
+        record = json.loads(path.read_text())
+    except (ValueError, OSError) as err:
+        return "corrupt", str(err)
+    if not isinstance(record, dict) or record.get("run_id") != run_id or "status" not in record:
+        return "corrupt", "not a run record of this run"
+    return "done", record
+
+
+def _num(v, scale=1):
+    return "" if v is None else f"{scale * v:.4f}"
+
+
+def _cell(v):
+    return v if isinstance(v, str) else json.dumps(v)
