@@ -53,6 +53,10 @@ _HOPFIELD_ON_DIGITS = {"activation": "hard_sigmoid", "loss": "mse", "optimizer":
 PRESETS["ep"] = {**_HOPFIELD_ON_DIGITS, "hidden_sizes": (100,), "learning_rate": 1.0}
 PRESETS["efp"] = {**_HOPFIELD_ON_DIGITS, "hidden_sizes": (100, 100), "learning_rate": 10.0}
 PRESETS["sigprop_ct"] = dict(PRESETS["efp"])
+# Discrete sigprop: two hidden layers of 100 (so there is a hidden layer between the first
+# and the output), 50 epochs of 64; its own paper defaults otherwise (leaky ReLU, Adam with
+# the lr chosen on validation in rules/sigprop.py).
+PRESETS["sigprop"] = {"hidden_sizes": (100, 100), "epochs": 50, "batch_size": 64}
 # Spiking conv nets (sigprop Sec. VI) at digits scale: Adam with a cosine schedule as the paper,
 # lr 1e-2 chosen on validation (the paper's 5e-4 is far too slow for 40 epochs of digits).
 _SPIKING_ON_DIGITS = {"hidden_sizes": (100,), "optimizer": "adam", "learning_rate": 1e-2,
