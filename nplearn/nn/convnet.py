@@ -22,8 +22,8 @@ methods :meth:`ConvNet.back`, :meth:`ConvNet.through_f` and :meth:`ConvNet.grads
 import numpy as np
 
 from .activations import get_activation
-from .conv import (conv2d, conv2d_backward_input, conv2d_grads, conv_output_size, maxpool2d,
-                   maxpool2d_backward)
+from .conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
+from .conv_geometry import as_rows, conv_geometry, init_params
 from .dense import Forward
 from .dropout import dropout_mask
 from .init import get_init
@@ -79,29 +79,10 @@ class ConvNet(Layered):
 
     def __init__(self, image_shape, conv, hidden_sizes, n_classes, activation="relu",
                  loss="softmax_ce", init="he", dropout=0.0, pool=2, dtype="float64", rng=None):
-        image_shape = tuple(int(s) for s in image_shape)
-        if len(image_shape) != 3 or min(image_shape) < 1:
-            raise ValueError(f"image_shape must be (channels, height, width), positive, "
-                             f"got {image_shape}")
-        if int(pool) != pool or pool < 1:
-            raise ValueError(f"pool must be an integer >= 1 (1 = no pooling), got {pool!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout probability must be in [0, 1), got {dropout}")
-        self.image_shape, self.pool = image_shape, int(pool)
-        self.conv = tuple(_conv_spec(c, i) for i, c in enumerate(conv, 1))
-        self.n_conv = len(self.conv)
-        self.image_shapes, self.conv_shapes = [image_shape], [None]
-        for l, (C, k, s, p) in enumerate(self.conv, 1):
-            _, H, W = self.image_shapes[-1]
-            try:
-                Ho, Wo = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
-            except ValueError as err:
-                raise ValueError(f"conv layer {l} on {H}x{W} maps: {err}") from None
-            if Ho < self.pool or Wo < self.pool:
-                raise ValueError(f"conv layer {l} outputs {Ho}x{Wo} maps, smaller than the "
-                                 f"{self.pool}x{self.pool} pooling window")
-            self.conv_shapes.append((C, Ho, Wo))
-            self.image_shapes.append((C, Ho // self.pool, Wo // self.pool))
+        self.conv, self.conv_shapes, self.image_shapes = conv_geometry(image_shape, conv, pool)
+        self.image_shape, self.pool, self.n_conv = self.image_shapes[0], int(pool), len(self.conv)
         sizes = [int(np.prod(s)) for s in self.image_shapes]
         sizes += [int(s) for s in hidden_sizes] + [int(n_classes)]
         if min(sizes) < 1:
@@ -115,16 +96,7 @@ class ConvNet(Layered):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         rng = np.random.default_rng(rng)
         init = get_init(init)
-        self.params = {}
-        for l in range(1, len(self.sizes)):
-            if self.is_conv(l):
-                C_out, k, _, _ = self.conv[l - 1]
-                C_in = self.image_shapes[l - 1][0]
-                K2, b = init(C_out, C_in * k * k, rng, self.dtype)    # fan-in C_in k k
-                self.params[f"W{l}"], self.params[f"b{l}"] = K2.reshape(C_out, C_in, k, k), b
-            else:
-                W, b = init(self.sizes[l], self.sizes[l - 1], rng, self.dtype)
-                self.params[f"W{l}"], self.params[f"b{l}"] = W, b
+        self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
 
     def is_conv(self, l):
         """Whether weight layer ``l`` (1..L) is a convolution."""
@@ -272,14 +244,7 @@ class ConvNet(Layered):
         return (delta / delta.shape[0]).T @ h, delta.mean(axis=0)
 
     def _flat(self, x):
-        """``x`` as ``(n, n_0)`` rows, from rows or from ``(n, C, H, W)`` images."""
-        x = np.asarray(x)
-        if x.ndim == 4 and x.shape[1:] == self.image_shape:
-            return x.reshape(x.shape[0], -1)
-        if x.ndim == 2 and x.shape[1] == self.sizes[0]:
-            return x
-        raise ValueError(f"x must have shape (n, {self.sizes[0]}) or (n, *{self.image_shape}), "
-                         f"got {x.shape}")
+        return as_rows(x, self.image_shape, self.sizes[0])
 
     def _infer(self, x):
         x = self._flat(x)
@@ -301,17 +266,3 @@ class ConvNet(Layered):
                 f"pool={self.pool}, activation={self.f.name!r}, loss={self.loss.name!r}, "
                 f"dtype={self.dtype.name!r})")
 
-
-def _conv_spec(c, l):
-    """``(channels, kernel, stride[, padding])`` -> ``(channels, kernel, stride, padding)``."""
-    c = tuple(c)
-    if len(c) == 3:
-        c = c + (0,)
-    if len(c) != 4 or any(int(v) != v for v in c):
-        raise ValueError(f"conv layer {l}: give (channels, kernel, stride) or (channels, "
-                         f"kernel, stride, padding) as integers, got {c}")
-    C, k, s, p = (int(v) for v in c)
-    if C < 1 or k < 1 or s < 1 or p < 0:
-        raise ValueError(f"conv layer {l}: channels, kernel and stride must be >= 1 and "
-                         f"padding >= 0, got {c}")
-    return C, k, s, p

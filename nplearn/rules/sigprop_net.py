@@ -44,8 +44,8 @@ Decisions
 import numpy as np
 
 from ..nn import get_activation, get_init, get_loss
-from ..nn.conv import (conv2d, conv2d_backward_input, conv2d_grads, conv_output_size,
-                       maxpool2d, maxpool2d_backward)
+from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
+from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered
 from .sigprop_targets import COMPARISONS, GENERATORS, compare, generate, init_generator
 
@@ -97,11 +97,14 @@ class SigpropNet(Layered):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-        self.conv, self.pool = tuple(_conv_spec(c, l) for l, c in enumerate(conv or (), 1)), int(pool)
-        self.n_conv = len(self.conv)
+        self.conv, self.pool, self.n_conv = (), int(pool), 0
         self.image_shapes, self.conv_shapes = [None], [None]
-        if self.conv:
-            self._conv_geometry(image_shape, sizes[0])
+        if conv:
+            if image_shape is None or int(np.prod(image_shape)) != sizes[0]:
+                raise ValueError(f"conv layers need image_shape=(channels, height, width) with "
+                                 f"product {sizes[0]}, got {image_shape}")
+            self.conv, self.conv_shapes, self.image_shapes = conv_geometry(image_shape, conv, pool)
+            self.n_conv = len(self.conv)
             sizes = [sizes[0]] + [int(np.prod(s)) for s in self.image_shapes[1:]] + sizes[1:]
         self.sizes = tuple(sizes)
         if self.output == "classifier" and self.n_layers < 2:
@@ -113,16 +116,7 @@ class SigpropNet(Layered):
             raise ValueError(f"sparse={sparse} must be between 1 and the first layer's width "
                              f"{n_1}; use None for dense targets")
         rng, init = np.random.default_rng(rng), get_init(init)
-        self.params = {}
-        for l in range(1, len(self.sizes)):
-            if self.is_conv(l):
-                C_out, k, _, _ = self.conv[l - 1]
-                C_in = self.image_shapes[l - 1][0]
-                K2, b = init(C_out, C_in * k * k, rng, self.dtype)       # fan-in C_in k k
-                self.params[f"W{l}"], self.params[f"b{l}"] = K2.reshape(C_out, C_in, k, k), b
-            else:
-                self.params[f"W{l}"], self.params[f"b{l}"] = init(self.sizes[l], self.sizes[l - 1],
-                                                                  rng, self.dtype)
+        self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
         self.params.update(init_generator(generator, self.sparse or n_1, self.sizes[-1], init,
                                           rng, self.dtype))
 
@@ -241,28 +235,7 @@ class SigpropNet(Layered):
         return self.loss.output(self.logits(x))
 
     def _flat(self, x):
-        x = np.asarray(x)
-        if x.ndim == 4 and self.conv and x.shape[1:] == self.image_shapes[0]:
-            return x.reshape(x.shape[0], -1)
-        if x.ndim == 2 and x.shape[1] == self.sizes[0]:
-            return x
-        raise ValueError(f"x must have shape (n, {self.sizes[0]}), got {x.shape}")
-
-    def _conv_geometry(self, image_shape, n_0):
-        if image_shape is None or len(image_shape) != 3 or int(np.prod(image_shape)) != n_0:
-            raise ValueError(f"conv layers need image_shape=(channels, height, width) with "
-                             f"product {n_0}, got {image_shape}")
-        if self.pool < 1:
-            raise ValueError(f"pool must be an integer >= 1 (1 = no pooling), got {self.pool}")
-        self.image_shapes[0] = tuple(int(s) for s in image_shape)
-        for l, (C, k, s, p) in enumerate(self.conv, 1):
-            _, H, W = self.image_shapes[-1]
-            Ho, Wo = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
-            if min(Ho, Wo) < self.pool:
-                raise ValueError(f"conv layer {l} outputs {Ho}x{Wo} maps, smaller than the "
-                                 f"{self.pool}x{self.pool} pooling window")
-            self.conv_shapes.append((C, Ho, Wo))
-            self.image_shapes.append((C, Ho // self.pool, Wo // self.pool))
+        return as_rows(x, self.image_shapes[0], self.sizes[0])
 
     def __repr__(self):
         return (f"SigpropNet(sizes={self.sizes}, conv={self.conv}, generator={self.generator!r}, "
@@ -280,10 +253,3 @@ def check_options(generator, output, comparison, sparse):
         raise ValueError(f"sparse must be None (dense targets) or a positive integer, the "
                          f"size of the target before zero-filling; got {sparse!r}")
 
-
-def _conv_spec(c, l):
-    c = tuple(c) + ((0,) if len(tuple(c)) == 3 else ())
-    if len(c) != 4 or any(int(v) != v for v in c) or min(c[:3]) < 1 or c[3] < 0:
-        raise ValueError(f"conv layer {l}: give (channels, kernel, stride[, padding]) as "
-                         f"integers >= 1 (padding >= 0), got {c}")
-    return tuple(int(v) for v in c)

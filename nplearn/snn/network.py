@@ -33,9 +33,9 @@ matrix), ``idx`` (pooling argmax), ``static`` (the input is the same at every st
 import numpy as np
 
 from ..nn.activations import Activation
-from ..nn.conv import (conv2d, conv2d_backward_input, conv2d_grads, conv_output_size,
-                       maxpool2d, maxpool2d_backward)
+from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
 from ..nn.init import get_init
+from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered
 from ..nn.losses import get_loss
 from .neurons import heaviside, if_backward, if_forward
@@ -78,33 +78,17 @@ class SpikingConvNet(Layered):
     def __init__(self, image_shape=(1, 8, 8), conv=DIGITS_CONV, hidden_sizes=(100,),
                  n_classes=10, threshold=1.0, time_steps=4, pool=2, init="he",
                  dtype="float64", rng=None, spike=heaviside):
-        self.image_shape = tuple(int(s) for s in image_shape)
-        self.conv = tuple(tuple(int(v) for v in (tuple(c) + (0,))[:4]) for c in conv)
-        self.n_conv, self.pool = len(self.conv), int(pool)
+        self.conv, self.conv_shapes, self.image_shapes = conv_geometry(image_shape, conv, pool)
+        self.image_shape, self.n_conv, self.pool = self.image_shapes[0], len(self.conv), int(pool)
         self.threshold, self.time_steps, self.spike = float(threshold), int(time_steps), spike
         if self.time_steps < 1 or self.threshold <= 0:
             raise ValueError(f"need time_steps >= 1 and threshold > 0, got {time_steps}, {threshold}")
-        self.image_shapes, self.conv_shapes = [self.image_shape], [None]
-        for C, k, s, p in self.conv:
-            _, H, W = self.image_shapes[-1]
-            Ho, Wo = conv_output_size(H, k, s, p), conv_output_size(W, k, s, p)
-            self.conv_shapes.append((C, Ho, Wo))
-            self.image_shapes.append((C, Ho // self.pool, Wo // self.pool))
         sizes = [int(np.prod(s)) for s in self.image_shapes]
         self.sizes = tuple(sizes + [int(h) for h in hidden_sizes] + [int(n_classes)])
         self.f, self.loss = IF_NODE, get_loss("softmax_ce")
         self.dtype = np.dtype(dtype)
         rng, init = np.random.default_rng(rng), get_init(init)
-        self.params = {}
-        for l in range(1, len(self.sizes)):
-            if self.is_conv(l):
-                C_out, k, _, _ = self.conv[l - 1]
-                C_in = self.image_shapes[l - 1][0]
-                K2, b = init(C_out, C_in * k * k, rng, self.dtype)       # fan-in C_in k k
-                self.params[f"W{l}"], self.params[f"b{l}"] = K2.reshape(C_out, C_in, k, k), b
-            else:
-                self.params[f"W{l}"], self.params[f"b{l}"] = init(
-                    self.sizes[l], self.sizes[l - 1], rng, self.dtype)
+        self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
 
     def is_conv(self, l):
         """Whether weight layer ``l`` (1..L) is a convolution."""
@@ -234,13 +218,7 @@ class SpikingConvNet(Layered):
         return dx.reshape(T, n, -1)
 
     def _flat(self, x):
-        x = np.asarray(x)
-        if x.ndim == 4 and x.shape[1:] == self.image_shape:
-            return x.reshape(x.shape[0], -1)
-        if x.ndim == 2 and x.shape[1] == self.sizes[0]:
-            return x
-        raise ValueError(f"x must have shape (n, {self.sizes[0]}) or (n, *{self.image_shape}), "
-                         f"got {x.shape}")
+        return as_rows(x, self.image_shape, self.sizes[0])
 
     def __repr__(self):
         return (f"SpikingConvNet(image_shape={self.image_shape}, conv={self.conv}, "
