@@ -34,6 +34,7 @@ from .plot import plot_generated, plot_learning_curves, savefig
 from .rules import RULES
 from .rules.bfa import generate
 from .experiments.sweep import DESCRIPTION as SWEEP_DESCRIPTION, add_arguments as add_sweep_arguments
+from .experiments.reproduce import DESCRIPTION as REPRODUCE_DESCRIPTION, add_arguments as add_reproduce_arguments
 from .train import DivergenceError, atomic_write
 
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
@@ -146,6 +147,9 @@ def build_parser():
     swp = sub.add_parser("sweep", help="run a grid of settings x seeds, locally or on Dask; "
                          "resumable", description=SWEEP_DESCRIPTION)
     add_sweep_arguments(swp)          # sets run=nplearn.experiments.sweep.run_args
+    add_reproduce_arguments(sub.add_parser("reproduce", help="reproduce a table of one of the "
+                                           "five papers, ours beside the paper's",
+                                           description=REPRODUCE_DESCRIPTION))
     return parser
 
 
