@@ -8,6 +8,7 @@ from . import __version__
 from .optim import get_optimizer, get_schedule
 from .train import (DivergenceError, build, load_checkpoint, save_checkpoint, train,
                     train_step)
+from .nn.conv_geometry import image_shape_for
 from .train.loop import one_hot
 
 
@@ -279,17 +280,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         """``conv``, ``image_shape``, ``pool`` for :func:`nplearn.train.build` (none if dense)."""
         if not self.conv:
             return {}
-        shape = self.image_shape
-        if shape is None:
-            side = int(round(np.sqrt(n_features)))
-            if side * side != n_features:
-                raise ValueError(f"conv layers need image_shape=(channels, height, width); "
-                                 f"{n_features} features are not a square single-channel image")
-            shape = (1, side, side)
-        shape = tuple(int(s) for s in shape)
-        if len(shape) != 3 or int(np.prod(shape)) != n_features:
-            raise ValueError(f"image_shape {shape} does not match the {n_features} features "
-                             f"of X; give (channels, height, width) with that product")
+        shape = image_shape_for(n_features, self.image_shape)
         return {"conv": tuple(tuple(c) for c in self.conv), "image_shape": shape,
                 "pool": self.pool}
 

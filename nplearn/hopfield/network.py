@@ -33,7 +33,7 @@ import numpy as np
 
 from nplearn.nn import get_activation, get_loss
 from nplearn.nn.init import get_init
-from nplearn.nn.layered import Layered
+from nplearn.nn.layered import Layered, float_dtype
 
 CONNECTIVITIES = ("symmetric", "loop")
 
@@ -82,9 +82,7 @@ class HopfieldNet(Layered):
         if len(sizes) < min_len or min(sizes) < 1:
             raise ValueError(f"{connectivity!r} needs at least {min_len} layers of >= 1 unit "
                              f"(input, hidden..., output), got sizes {sizes}")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.dtype = float_dtype(dtype)
         self.sizes, self.connectivity, self.train_loop = sizes, connectivity, bool(train_loop)
         if int(n_predict) != n_predict or n_predict < 1 or not h > 0:
             raise ValueError(f"n_predict must be an integer >= 1 and h > 0, got {n_predict}, {h}")

@@ -25,6 +25,31 @@ def conv_spec(c, l):
     return C, k, s, p
 
 
+def image_shape_for(n_features, image_shape=None, square_if_none=True):
+    """``(C, H, W)`` of flat rows of ``n_features`` inputs: ``image_shape`` checked against
+    ``n_features``, or, if it is ``None`` and ``square_if_none``, a square single-channel image.
+
+    Raises
+    ------
+    ValueError
+        ``image_shape`` is not three sizes whose product is ``n_features``; or it is ``None``
+        and either ``square_if_none`` is off or ``n_features`` is not a square.
+    """
+    n_features = int(n_features)
+    if image_shape is None:
+        side = int(round(np.sqrt(n_features)))
+        if not square_if_none or side * side != n_features:
+            raise ValueError(f"conv layers need image_shape=(channels, height, width) for "
+                             f"{n_features} input features")
+        return (1, side, side)
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 3 or int(np.prod(shape)) != n_features:
+        raise ValueError(f"image_shape {shape} has {int(np.prod(shape))} pixels, the input has "
+                         f"{n_features} features; give (channels, height, width) with that "
+                         f"product")
+    return shape
+
+
 def conv_geometry(image_shape, conv, pool):
     """Check the conv blocks and work out their shapes.
 

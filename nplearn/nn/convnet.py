@@ -27,7 +27,7 @@ from .conv_geometry import as_rows, conv_geometry, init_params
 from .dense import Forward
 from .dropout import dropout_mask
 from .init import get_init
-from .layered import Layered
+from .layered import Layered, float_dtype
 from .losses import get_loss
 
 
@@ -91,9 +91,7 @@ class ConvNet(Layered):
         self.f = get_activation(activation)
         self.loss = get_loss(loss)
         self.dropout = float(dropout)
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.dtype = float_dtype(dtype)
         rng = np.random.default_rng(rng)
         init = get_init(init)
         self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
@@ -215,7 +213,7 @@ class ConvNet(Layered):
             d = maxpool2d_backward(d, fwd.pool_idx[l], (n, *self.conv_shapes[l]))   # (n, C_l, Ho, Wo)
         return d * fwd.df[l]
 
-    def grads(self, l, delta, fwd, h_prev=None):
+    def grads(self, l, delta, fwd):
         """Weight and bias updates of layer ``l``, mean over the batch (DFA Eq. 10).
 
         Dense: ``g_W = delta^T h_{l-1} / n``, ``g_b = mean(delta)``. Conv:
@@ -227,10 +225,8 @@ class ConvNet(Layered):
         l : int
         delta : ndarray shaped like ``a[l]``
         fwd : Forward
-        h_prev : ndarray, optional
-            Presynaptic input instead of the pass's own: ``(n, n_{l-1})`` for a dense layer,
-            the patch matrix ``cols`` ``(n*Ho*Wo, C_{l-1}*k*k)`` for a conv layer (PEPITA's
-            modulated pass).
+            The pass whose presynaptic input is used: ``fwd.cols[l]`` for a conv layer,
+            ``fwd.h[l - 1]`` for a dense one (PEPITA passes its modulated pass).
 
         Returns
         -------
@@ -238,10 +234,8 @@ class ConvNet(Layered):
         g_b : ndarray of the shape of ``b_l``
         """
         if self.is_conv(l):
-            cols = fwd.cols[l] if h_prev is None else h_prev
-            return conv2d_grads(delta, cols, self.params[f"W{l}"].shape)
-        h = fwd.h[l - 1] if h_prev is None else h_prev
-        return (delta / delta.shape[0]).T @ h, delta.mean(axis=0)
+            return conv2d_grads(delta, fwd.cols[l], self.params[f"W{l}"].shape)
+        return (delta / delta.shape[0]).T @ fwd.h[l - 1], delta.mean(axis=0)
 
     def _flat(self, x):
         return as_rows(x, self.image_shape, self.sizes[0])

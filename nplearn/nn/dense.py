@@ -24,7 +24,7 @@ import numpy as np
 from .activations import get_activation
 from .dropout import dropout_mask
 from .init import get_init
-from .layered import Layered
+from .layered import Layered, float_dtype
 from .losses import get_loss
 
 
@@ -95,9 +95,7 @@ class MLP(Layered):
         self.loss = get_loss(loss)
         self.dropout = float(dropout)
         self.input_dropout = float(input_dropout)
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.dtype = float_dtype(dtype)
         rng = np.random.default_rng(rng)
         init = get_init(init)
         self.params = {}
@@ -210,7 +208,7 @@ class MLP(Layered):
         """
         return dh * fwd.df[l]
 
-    def grads(self, l, delta, fwd, h_prev=None):
+    def grads(self, l, delta, fwd):
         """DFA Eq. (10) in batch form: ``g_W_l = delta_l^T h_{l-1} / n``, ``g_b_l = mean(delta_l)``.
 
         Parameters
@@ -219,17 +217,14 @@ class MLP(Layered):
             Weight layer, 1..L.
         delta : ndarray of shape (n, n_l)
         fwd : Forward
-            Supplies ``h_{l-1} = fwd.h[l - 1]``.
-        h_prev : ndarray of shape (n, n_{l-1}), optional
-            Presynaptic activities to use instead of ``fwd.h[l - 1]`` (PEPITA's modulated pass).
+            Supplies ``h_{l-1} = fwd.h[l - 1]`` (PEPITA passes its modulated pass).
 
         Returns
         -------
         g_W : ndarray of shape (n_l, n_{l-1})
         g_b : ndarray of shape (n_l,)
         """
-        h = fwd.h[l - 1] if h_prev is None else h_prev
-        return (delta / delta.shape[0]).T @ h, delta.mean(axis=0)
+        return (delta / delta.shape[0]).T @ fwd.h[l - 1], delta.mean(axis=0)
 
     def __repr__(self):
         return (f"MLP(sizes={self.sizes}, activation={self.f.name!r}, "

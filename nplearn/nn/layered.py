@@ -1,4 +1,16 @@
-"""Paper-style access to the parameters of any layered network."""
+"""Paper-style access to the parameters of any layered network, and its float dtype."""
+import numpy as np
+
+
+def float_dtype(dtype):
+    """``np.dtype`` of ``"float64"`` or ``"float32"``; ValueError for anything else."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    return resolved
 
 
 class Layered:

@@ -24,6 +24,7 @@ Eq. (10) sums over the output pixels (:mod:`nplearn.nn.conv`).
 import numpy as np
 
 from ..nn import MLP, ConvNet, get_activation
+from ..nn.conv_geometry import image_shape_for
 
 
 class LearningRule:
@@ -53,17 +54,13 @@ class LearningRule:
                    image_shape=None, pool=2):
         """The network this rule trains: an :class:`~nplearn.nn.MLP` (the feedforward
         family), or a :class:`~nplearn.nn.ConvNet` when ``conv`` is given (then
-        ``image_shape = (C, H, W)`` is required, ``sizes[0] = C*H*W``, and ``sizes[1:-1]``
+        ``image_shape = (C, H, W)`` with ``C*H*W = sizes[0]`` is required; ``sizes[1:-1]``
         are the dense hidden layers after the conv blocks). Rules on another network
         (EP, EFP: :class:`~nplearn.hopfield.HopfieldNet`) override it."""
         if conv is None:
             return MLP(sizes, activation=activation, loss=loss, init=init, dropout=dropout,
                        dtype=dtype, rng=rng)
-        if image_shape is None:
-            raise ValueError("conv layers need image_shape=(channels, height, width)")
-        if int(np.prod(image_shape)) != sizes[0]:
-            raise ValueError(f"image_shape {tuple(image_shape)} has {int(np.prod(image_shape))} "
-                             f"pixels, the input has {sizes[0]} features")
+        image_shape = image_shape_for(sizes[0], image_shape, square_if_none=False)
         return ConvNet(image_shape, conv, sizes[1:-1], sizes[-1], activation=activation,
                        loss=loss, init=init, dropout=dropout, pool=pool, dtype=dtype, rng=rng)
 

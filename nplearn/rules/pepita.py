@@ -161,8 +161,7 @@ class PEPITA(LearningRule):
         pre = err if self.presynaptic == "modulated" else fwd
         g = {}
         for l in range(1, model.n_layers + 1):
-            h_prev = pre.cols[l] if model.is_conv(l) else pre.h[l - 1]
-            g_W, _ = model.grads(l, post[l], pre, h_prev=h_prev)  # PEPITA Eq. (3)-(5): post (pre)^T / n
+            g_W, _ = model.grads(l, post[l], pre)                 # PEPITA Eq. (3)-(5): post (pre)^T / n
             if model.is_conv(l):
                 g_W = g_W / np.prod(post[l].shape[2:])            # Sec. 3.3: mean over output pixels
             g[f"W{l}"] = g_W

@@ -45,8 +45,8 @@ import numpy as np
 
 from ..nn import get_activation, get_init, get_loss
 from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
-from ..nn.conv_geometry import as_rows, conv_geometry, init_params
-from ..nn.layered import Layered
+from ..nn.conv_geometry import as_rows, conv_geometry, image_shape_for, init_params
+from ..nn.layered import Layered, float_dtype
 from .sigprop_targets import COMPARISONS, GENERATORS, compare, generate, init_generator
 
 
@@ -94,16 +94,12 @@ class SigpropNet(Layered):
                              f"loss='softmax_ce' (or None), not {loss!r}")
         self.f = get_activation(activation)
         self.generator, self.output, self.comparison = generator, output, comparison
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        self.dtype = float_dtype(dtype)
         self.conv, self.pool, self.n_conv = (), int(pool), 0
         self.image_shapes, self.conv_shapes = [None], [None]
         if conv:
-            if image_shape is None or int(np.prod(image_shape)) != sizes[0]:
-                raise ValueError(f"conv layers need image_shape=(channels, height, width) with "
-                                 f"product {sizes[0]}, got {image_shape}")
-            self.conv, self.conv_shapes, self.image_shapes = conv_geometry(image_shape, conv, pool)
+            self.conv, self.conv_shapes, self.image_shapes = conv_geometry(
+                image_shape_for(sizes[0], image_shape, square_if_none=False), conv, pool)
             self.n_conv = len(self.conv)
             sizes = [sizes[0]] + [int(np.prod(s)) for s in self.image_shapes[1:]] + sizes[1:]
         self.sizes = tuple(sizes)

@@ -45,6 +45,7 @@ logits                  ``y``           ``(n, m)``
 """
 import numpy as np
 
+from ..nn.conv_geometry import image_shape_for
 from ..nn.init import get_init
 from ..snn import DIGITS_CONV, SpikingConvNet, if_backward, if_forward
 from .base import LearningRule
@@ -76,15 +77,7 @@ class _SpikingRule(LearningRule):
                              f"loss={loss!r}")
         if dropout:
             raise ValueError("the spiking network has no dropout")
-        n_features = int(sizes[0])
-        if image_shape is None:
-            side = int(round(np.sqrt(n_features)))
-            if side * side != n_features:
-                raise ValueError(f"{n_features} features are not a square image; give "
-                                 f"image_shape=(channels, height, width)")
-            image_shape = (1, side, side)
-        if int(np.prod(image_shape)) != n_features:
-            raise ValueError(f"image_shape {tuple(image_shape)} does not hold {n_features} features")
+        image_shape = image_shape_for(sizes[0], image_shape)
         return SpikingConvNet(image_shape, self.conv if conv is None else conv, sizes[1:-1],
                               sizes[-1], threshold=self.threshold, time_steps=self.time_steps,
                               pool=pool, init=init or "he", dtype=dtype, rng=rng)

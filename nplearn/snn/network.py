@@ -36,7 +36,7 @@ from ..nn.activations import Activation
 from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
 from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
-from ..nn.layered import Layered
+from ..nn.layered import Layered, float_dtype
 from ..nn.losses import get_loss
 from .neurons import heaviside, if_backward, if_forward
 
@@ -86,7 +86,7 @@ class SpikingConvNet(Layered):
         sizes = [int(np.prod(s)) for s in self.image_shapes]
         self.sizes = tuple(sizes + [int(h) for h in hidden_sizes] + [int(n_classes)])
         self.f, self.loss = IF_NODE, get_loss("softmax_ce")
-        self.dtype = np.dtype(dtype)
+        self.dtype = float_dtype(dtype)
         rng, init = np.random.default_rng(rng), get_init(init)
         self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
 
