@@ -24,10 +24,7 @@ Usage: ``python benchmarks/bench_conv.py [--quick] [--threads N] [--dtype float6
 (default: 1 BLAS thread, as ``OPENBLAS_NUM_THREADS=1``).
 """
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -37,7 +34,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout
 
-from threadpoolctl import threadpool_info, threadpool_limits    # noqa: E402
+from threadpoolctl import threadpool_limits                     # noqa: E402
+
+from _common import finish, meta, time_interleaved              # noqa: E402
 
 from nplearn.nn.conv import (col2im, conv2d, conv2d_backward_input, conv2d_grads,  # noqa: E402
                              conv_output_size, im2col)
@@ -48,25 +47,6 @@ CASES = {
     "CIFAR conv1 (3x32x32, 32 maps 5x5, pad 2)": (100, (3, 32, 32), 32, 5, 1, 2),
     "CIFAR conv2 (32x16x16, 64 maps 3x3, pad 1)": (100, (32, 16, 16), 64, 3, 1, 1),
 }
-
-
-def time_interleaved(cases, rounds, per_round):
-    """``{case: (best, median, spread)}`` of per-call wall times (s); round 0 is warm-up."""
-    times = {name: [] for name in cases}
-    for r in range(rounds + 1):
-        for name, fn in cases.items():
-            block = []
-            for _ in range(per_round):
-                t0 = time.perf_counter()
-                fn()
-                block.append(time.perf_counter() - t0)
-            if r:
-                times[name].append(block)
-    out = {}
-    for k, blocks in times.items():
-        med = [np.median(b) for b in blocks]
-        out[k] = (float(np.min(blocks)), float(np.median(blocks)), float(max(med) / min(med)))
-    return out
 
 
 def im2col_row_major(x, k, s, p):
@@ -162,15 +142,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     rounds, per_round = (2, 3) if args.quick else (5, 10)
     dtype = np.dtype(args.dtype)
-    out = {"meta": {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-                    "python": platform.python_version(), "numpy": np.__version__,
-                    "threads": args.threads, "dtype": dtype.name,
-                    "rounds": rounds, "per_round": per_round,
-                    "loadavg_start": os.getloadavg()},
-           "layers": {}}
+    out = {"meta": None, "layers": {}}
     t_start = time.perf_counter()
     with threadpool_limits(limits=args.threads):
-        out["meta"]["threadpool_info"] = threadpool_info()
+        out["meta"] = meta(args.threads, dtype=dtype.name, rounds=rounds, per_round=per_round)
         print(f"{out['meta']['date']}  numpy {np.__version__}  {dtype.name}  BLAS threads "
               f"{args.threads}  load avg {out['meta']['loadavg_start'][0]:.2f}")
         rows = []
@@ -208,9 +183,8 @@ def main(argv=None):
         print(f"  {name:44s} GEMM {tg * 1e3:7.3f} ms  layer {tc * 1e3:7.3f} ms  ratio "
               f"{ratio:.2f} ({ratio_med:.2f})  row-major {ratio_rm:.2f}")
     print(f"wall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1, default=str))
-    return out
+    spread = max(c["spread"] for layer in out["layers"].values() for c in layer["cases"].values())
+    return finish(out, spread, args.json)
 
 
 if __name__ == "__main__":

@@ -26,10 +26,8 @@ Three parts, a benchmark, not a test (it asserts nothing about speed):
 Usage: ``python benchmarks/bench_hopfield.py [--quick] [--json out.json] [--threads N]``
 """
 import argparse
-import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -41,35 +39,11 @@ import numpy as np
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")            # as in bench_step.py
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout
 
+from _common import as_dict, finish, meta, time_interleaved     # noqa: E402
+
 SMALL, EFP_SIZES, EFP_BATCH = (64, 100, 10), (784, 1500, 1500, 10), 20
 N_RELAX, N_FREE, N_CLAMPED, N_LOOPS, BETA, H_STEP = 20, 16, 8, 2, 0.5, 0.5
 RULE = {"symmetric": "chl", "loop": "efp"}
-
-
-def time_interleaved(cases, rounds, per_round, pause=0.0):
-    """``{case: (min, median, spread)}`` of per-call wall times (s); round 0 is warm-up.
-
-    Each round runs every case ``per_round`` times in turn, after ``pause`` seconds of
-    sleep (untimed). ``spread`` = slowest / fastest block median: well above 1 means
-    something else was using the cores.
-    """
-    times = {name: [] for name in cases}
-    for r in range(rounds + 1):
-        for name, fn in cases.items():
-            time.sleep(pause)
-            block = []
-            for _ in range(per_round):
-                t0 = time.perf_counter()
-                fn()
-                block.append(time.perf_counter() - t0)
-            if r:
-                times[name].append(block)
-    out = {}
-    for k, blocks in times.items():
-        med = [np.median(b) for b in blocks]
-        out[k] = {"min_s": float(np.min(blocks)), "median_s": float(np.median(blocks)),
-                  "spread": float(max(med) / min(med))}
-    return out
 
 
 def kernel_args(net, x, s, d, beta):
@@ -116,7 +90,7 @@ def bench_backends(rounds, per_round):
                 lambda be=be: hebbian_update(net, rule, x, s_free, s_nudged, BETA, be))
         for fn in cases.values():                                  # compile / warm up
             fn()
-        res = time_interleaved(cases, rounds, per_round)
+        res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round).items()}
         for what in ("relax", f"hebbian {rule}"):
             for via in ("kernel", "API"):
                 tb, tn = res[(what, via, "numba")], res[(what, via, "numpy")]
@@ -224,8 +198,8 @@ def bench_efp(rounds, per_round, with_numpy=True, pause=0.2):
     # copies, each with its own threads, which spin for a while after a call. The pause
     # before each block lets the other copy's threads fall asleep (without it the GEMM-only
     # block right after a cycle block ran 2-9x slower in a trial run, at 2 threads).
-    res = time_interleaved(cases, rounds, per_round, pause)
-    prof = time_interleaved(parts, rounds, per_round, pause)
+    res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round, pause).items()}
+    prof = {k: as_dict(v) for k, v in time_interleaved(parts, rounds, per_round, pause).items()}
     g = res["gemm only"]
     gn = res["gemm only, numba @"]
     rows = [{"case": k, **v, "samples_per_s": n / v["min_s"], "ratio": g["min_s"] / v["min_s"],
@@ -283,18 +257,6 @@ def bench_compile(quick=False):
 
 
 # ---- output ------------------------------------------------------------------------------
-def meta(threads):
-    import numba
-    from threadpoolctl import threadpool_info
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                if ln.startswith("model name")), platform.processor())
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "cpu": cpu, "cpu_count": os.cpu_count(),
-            "threads": threads, "threadpool_info": threadpool_info(),
-            "loadavg_start": os.getloadavg()}
-
-
 def print_backends(rows):
     print(f"\n(1) batch 1, {'-'.join(map(str, SMALL))}, float64: Numba vs NumPy twin "
           f"(relax = {N_RELAX} Euler steps; best-of, us)")
@@ -373,12 +335,7 @@ def main(argv=None):
     out["meta"]["wall_s"] = time.perf_counter() - t_start
     print(f"\nwall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
     spread = max([r["spread"] for r in out["backends"]] + [r["spread"] for r in out["efp"]["rows"]])
-    if spread > 1.3:
-        print(f"WARNING: block medians of a case differ up to {spread:.1f}x: other processes "
-              "shared the cores; trust 'best' over 'median', or rerun on an idle machine.")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1, default=str))
-    return out
+    return finish(out, spread, args.json)
 
 
 if __name__ == "__main__":

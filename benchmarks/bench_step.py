@@ -17,10 +17,7 @@ and a profile shows where the non-GEMM time goes. A benchmark, not a test.
 Usage: ``python benchmarks/bench_step.py [--quick] [--json out.json] [--threads N]``
 """
 import argparse
-import datetime
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -36,6 +33,7 @@ import numba                                                    # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits    # noqa: E402
 
 import candidates as cand                                       # noqa: E402
+from _common import as_dict, finish, meta, time_interleaved     # noqa: E402
 from nplearn.optim import SGD, RMSprop                          # noqa: E402
 from nplearn.train import build, one_hot, train_step            # noqa: E402
 
@@ -87,33 +85,6 @@ def all_products(products):
 
 def flops(products):
     return sum(2 * A.shape[0] * A.shape[1] * B.shape[1] for *_, A, B, _ in products)
-
-
-def time_interleaved(cases, rounds, per_round, reset=None):
-    """``{case: (min, median, spread)}`` of per-call wall times in seconds.
-
-    Each round runs every case ``per_round`` times in turn; round 0 is warm-up.
-    ``reset(name)`` runs before each block, untimed. A case that returns a float
-    has timed itself (to leave out its own set-up). ``spread`` = slowest / fastest
-    block median: well above 1 means something else was using the cores.
-    """
-    times = {name: [] for name in cases}
-    for r in range(rounds + 1):
-        for name, fn in cases.items():
-            if reset:
-                reset(name)
-            block = []
-            for _ in range(per_round):
-                t0 = time.perf_counter()
-                own = fn()
-                block.append(own if isinstance(own, float) else time.perf_counter() - t0)
-            if r:
-                times[name].append(block)
-    out = {}
-    for k, blocks in times.items():
-        med = [np.median(b) for b in blocks]
-        out[k] = (float(np.min(blocks)), float(np.median(blocks)), float(max(med) / min(med)))
-    return out
 
 
 def step_cases(rule_name, x, Y):
@@ -204,23 +175,6 @@ def profile(rule_name, x, Y, products, rounds, per_round):
     return out
 
 
-def as_dict(stats):
-    return dict(zip(("min_s", "median_s", "spread"), stats))
-
-
-def meta(threads):
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                if ln.startswith("model name")), platform.processor())
-    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "blas": f"{blas['name']} {blas['version']}",
-            "cpu": cpu, "cpu_count": os.cpu_count(), "threads": threads,
-            "numba_threads": numba.get_num_threads(),
-            "numba_threading_layer": numba.threading_layer(),
-            "threadpool_info": threadpool_info(), "loadavg_start": os.getloadavg()}
-
-
 def print_rule(rule_name, products, gemm, rows):
     t, f = gemm["min_s"], flops(products)
     print(f"\n{rule_name.upper()}: 784-800-800-10 tanh, batch {N_BATCH}, {DTYPE}.  GEMM only "
@@ -270,7 +224,8 @@ def main(argv=None):
     with threadpool_limits(limits=args.threads):
         for rule_name in ("bp", "dfa"):                    # also compiles the Numba kernels
             cand.check_agreement(*make(rule_name), x, Y)
-        out["meta"] = meta(args.threads)
+        out["meta"] = meta(args.threads, numba_threads=numba.get_num_threads(),
+                           numba_threading_layer=numba.threading_layer())
         print(f"{out['meta']['date']}  numpy {np.__version__}  {out['meta']['blas']}  "
               f"numba {numba.__version__}  {out['meta']['cpu']}  "
               f"load avg {out['meta']['loadavg_start'][0]:.2f}")
@@ -283,7 +238,7 @@ def main(argv=None):
             cases, reset = step_cases(rule_name, x, Y)
             cases = {("gemm only", "gemm"): all_products(products), **cases}
             res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round,
-                                                                reset).items()}
+                                                                reset=reset).items()}
             gemm = res.pop(("gemm only", "gemm"))
             rows = [{"variant": v, "case": c, **r, "samples_per_s": N_BATCH / r["min_s"],
                      "ratio": gemm["min_s"] / r["min_s"],
@@ -308,12 +263,7 @@ def main(argv=None):
           f"wall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
     spread = max(r["spread"] for rule in out["rules"].values()
                  for r in [rule["gemm"], *rule["steps"]])
-    if spread > 1.3:                # (the load average counts this benchmark's own threads)
-        print(f"WARNING: block medians of a case differ up to {spread:.1f}x: other processes "
-              "shared the cores; trust 'best' over 'median', or rerun on an idle machine.")
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1, default=str))
-    return out
+    return finish(out, spread, args.json)
 
 
 if __name__ == "__main__":
