@@ -87,7 +87,7 @@ class LearningRule:
         """Hidden update directions ``[None, delta_1, ..., delta_{L-1}, e]``; see subclasses."""
         raise NotImplementedError  # abstract
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         """Update directions ``g`` for one minibatch.
 
         Parameters
@@ -104,6 +104,13 @@ class LearningRule:
         stats : dict, optional
             If given, receives ``"loss"`` (``J`` of this batch, Eq. 4) and
             ``"n_errors"`` (misclassified examples), at little cost.
+        idx : ndarray of int of shape (n,), optional
+            Indices of the batch rows in the training set, passed by the trainer; rules
+            with per-example state (EP's persistent particles) key it by them. ``None``:
+            the rows belong to no training set (a direct call).
+        loop : int
+            Which of the rule's ``steps_per_batch`` calls on this batch this is (0 first;
+            EFP's loop of Sec. 3.2.2 continues from the previous call's state when > 0).
 
         Returns
         -------

@@ -115,7 +115,7 @@ class EFP(HopfieldRule):
         self.carry_ = None
         return net
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         """One iteration of the loop of Sec. 3.2.2: ``g = -alpha_l Delta W_l`` (EFP Eq. 6)."""
         carry = getattr(self, "carry_", None)
         again = carry is not None and carry[0] is x and carry[2] < self.num_loops

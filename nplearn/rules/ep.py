@@ -109,7 +109,7 @@ class EP(HopfieldRule):
             for i, row in enumerate(x):
                 self.particles_[row.tobytes()] = [s_k[i].copy() for s_k in s0]
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         """Update directions ``g = -lr_l Delta W_l`` (EFP Eq. 5) for one minibatch."""
         rng = np.random.default_rng(rng)
         n_free, n_clamped, h = self.n_free, self.n_clamped, self.h

@@ -152,7 +152,7 @@ class PEPITA(LearningRule):
             post[L] = model.loss.error(err.y_hat, Y)              # the authors' code: e^err
         return post
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         """Update directions ``g = Delta W`` (Eq. 3-5) for one minibatch; ``g_b = 0``."""
         fwd = model.forward(x, rng)                               # PEPITA Eq. (1): standard pass
         e = model.loss.error(fwd.y_hat, Y)                        # Alg. 1: e = h_L - target

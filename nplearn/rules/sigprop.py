@@ -120,7 +120,7 @@ class Sigprop(LearningRule):
     def default_init(self, activation):
         return "uniform_fan_in"
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         """Each layer's gradient of its own ``L_pred`` (Eq. 9), for every key of ``model.params``.
 
         Parameters

@@ -104,7 +104,7 @@ class SpikingBP(_SpikingRule):
 
     name = "snn_bp"
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         caches, _ = model.run(x)
         g = {}
         dh = self.classifier(model, caches[-1]["h"], Y, g, stats) @ model.params[f"W{model.n_layers}"]
@@ -122,7 +122,7 @@ class SpikingShallow(_SpikingRule):
 
     name = "snn_shallow"
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         caches, _ = model.run(x)
         g = {k: np.zeros_like(v) for k, v in model.params.items()}
         self.classifier(model, caches[-1]["h"], Y, g, stats)
@@ -159,7 +159,7 @@ class SpikingSigprop(_SpikingRule):
         """The target generator ``{"S1", "d1"}``, trained by layer 1's loss."""
         return dict(self.B_)
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None):
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         n, m, T, theta = x.shape[0], Y.shape[1], model.time_steps, model.threshold
         voltage = self.mode == "voltage"
         S, d = self.B_["S1"], self.B_["d1"]

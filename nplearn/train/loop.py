@@ -40,7 +40,7 @@ def evaluate(model, X, y, chunk=4096):
     return loss / X.shape[0], wrong / X.shape[0]
 
 
-def train_step(model, rule, optimizer, x, Y, rng=None, trace=False):
+def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None):
     """One minibatch update; returns the batch loss, or the full trace if ``trace``.
 
     A rule with ``steps_per_batch = k > 1`` (EFP's loop) is asked for updates ``k`` times
@@ -49,12 +49,16 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False):
     With ``trace=True`` the returned dict holds every intermediate under the
     paper's names (``a_1, h_1, e, delta_1, dW_1, ...``, see
     :func:`nplearn.rules.base.fill_trace`) plus ``"loss"``.
+
+    ``idx`` (the rows' indices in the training set) and the call number ``loop`` are passed
+    to the rule, so a rule keeps no state it must recognise the batch by.
     """
     stats, tr = {}, ({} if trace else None)
     x, Y = x.astype(model.dtype, copy=False), Y.astype(model.dtype, copy=False)  # no upcasting
     for k in range(getattr(rule, "steps_per_batch", 1)):   # > 1: EFP's loop, Sec. 3.2.2
         st = stats if k == 0 else {}                # the loss before this batch's first step
-        g = rule.updates(model, x, Y, rng=rng, trace=tr if k == 0 else None, stats=st)
+        g = rule.updates(model, x, Y, rng=rng, trace=tr if k == 0 else None, stats=st,
+                         idx=idx, loop=k)
         if not np.isfinite(st["loss"]):
             raise DivergenceError(
                 f"the loss became {st['loss']} at optimizer step {optimizer.t + 1}: training "
@@ -144,7 +148,7 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
                 idx = order[i:i + batch_size]
                 state.batch = (X[idx], Y[idx])
                 try:
-                    stats = train_step(model, rule, optimizer, *state.batch, rng=rng)
+                    stats = train_step(model, rule, optimizer, *state.batch, rng=rng, idx=idx)
                 except DivergenceError as err:
                     err.history = history    # the epochs finished before the blow-up
                     raise
