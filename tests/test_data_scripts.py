@@ -80,14 +80,23 @@ def publish(server, script, monkeypatch, name, files, mirror="/m1/"):
         server.routes[mirror + file] = (body, len(body))
     entry = dict(script.MANIFEST[name], mirrors=[server.url + mirror],
                  files={file: (len(body), sha(body)) for file, body in files.items()})
+    if entry.get("content"):  # Fashion-MNIST: the decompressed files are checked too
+        entry["content"] = {file.removesuffix(".gz"): (len(gzip.decompress(body)),
+                                                       sha(gzip.decompress(body)))
+                            for file, body in files.items()}
     monkeypatch.setitem(script.MANIFEST, name, entry)
 
 
 # ---------------------------------------------------------------- tiny real-format files
 
-def idx(array, magic):
+def idx_bytes(array, magic):
+    """A decompressed IDX file: big-endian magic and dims, then the uint8 data."""
     header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
-    return gzip.compress(header + array.astype(np.uint8).tobytes())
+    return header + array.astype(np.uint8).tobytes()
+
+
+def idx(array, magic):
+    return gzip.compress(idx_bytes(array, magic))
 
 
 def mnist_files(rng, n_train=6, n_test=4):
@@ -163,8 +172,7 @@ def test_mnist_formats_end_to_end(script, server, monkeypatch, tmp_path, capsys,
     np.testing.assert_array_equal(np.rint(data.x_test[:, 0] * 255), x["t10k"])
     np.testing.assert_array_equal(data.y_test, y["t10k"])
     assert data.y_train.dtype == np.int64
-    expected = script.FASHION if name == "fashion_mnist" else script.DIGITS
-    assert data.label_names == tuple(expected)
+    assert data.label_names == script.idx.LABEL_NAMES[name]
 
 
 def test_cifar10_end_to_end(script, server, monkeypatch, tmp_path):
@@ -302,19 +310,13 @@ def test_all_mirrors_failing_makes_main_fail(script, server, monkeypatch, tmp_pa
 
 # ---------------------------------------------------------------- formats
 
-def test_idx_bad_magic_and_truncation(script, tmp_path):
-    images = np.zeros((2, 28, 28), np.uint8)
-    bad = tmp_path / "bad.gz"
-    bad.write_bytes(idx(images, 0x802))
+def test_idx_bad_magic_and_truncation(script):
+    data = idx_bytes(np.zeros((2, 28, 28), np.uint8), 0x803)
     with pytest.raises(ValueError, match="magic"):
-        script.read_idx(bad, 0x803)
-    short = tmp_path / "short.gz"
-    short.write_bytes(gzip.compress(gzip.decompress(idx(images, 0x803))[:-1]))
+        script.idx.parse_idx(data, 0x801)
     with pytest.raises(ValueError, match="truncated"):
-        script.read_idx(short, 0x803)
-    good = tmp_path / "good.gz"
-    good.write_bytes(idx(images, 0x803))
-    assert script.read_idx(good, 0x803).shape == (2, 28, 28)
+        script.idx.parse_idx(data[:-1], 0x803, "short")
+    assert script.idx.parse_idx(data, 0x803).shape == (2, 28, 28)
 
 
 def test_cifar_refuses_wrong_sha_and_foreign_pickles(script, tmp_path):
@@ -353,3 +355,213 @@ def test_help_and_standalone_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=SCRIPT.parent).stdout
     assert "--delete-raw" in out and "--svhn-extra" in out and "non-commercial" in out
+
+
+# ---------------------------------------------------------------- --from DIR (no download)
+
+STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+
+def no_network(url):
+    raise AssertionError(f"--from must not download, asked for {url}")
+
+
+def idx_contents(rng, n_train=12, n_test=5):
+    """Decompressed IDX files {stem: bytes} of a tiny MNIST-shaped dataset, and its arrays."""
+    x = {s: rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+         for s, n in (("train", n_train), ("t10k", n_test))}
+    y = {s: np.arange(len(x[s])) % 10 for s in x}
+    contents = {}
+    for s in x:
+        contents[f"{s}-images-idx3-ubyte"] = idx_bytes(x[s], 0x803)
+        contents[f"{s}-labels-idx1-ubyte"] = idx_bytes(y[s], 0x801)
+    return contents, x, y
+
+
+def write_source(folder, contents, form):
+    """Write the files decompressed ("plain") or gzipped as Zalando's ("gz": the file name
+    in the header) or as Debian's ("debian-gz": no name, another mtime; other bytes, same
+    content)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, data in contents.items():
+        if form == "plain":
+            (folder / stem).write_bytes(data)
+            continue
+        name, mtime = (stem, 0) if form == "gz" else ("", 1591347949)
+        with open(folder / f"{stem}.gz", "wb") as raw, \
+                gzip.GzipFile(name, "wb", fileobj=raw, mtime=mtime) as f:
+            f.write(data)
+    return folder
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+
+
+@pytest.fixture
+def fashion(script, monkeypatch, tmp_path):
+    """Tiny Fashion-MNIST-shaped contents whose sha256 the manifest records as the real
+    ones; the download hashes stay the real (non-matching) ones, as for Debian's files."""
+    contents, x, y = idx_contents(np.random.default_rng(7))
+    content = {stem: (len(data), sha(data)) for stem, data in contents.items()}
+    entry = dict(script.MANIFEST["fashion_mnist"], content=content)
+    monkeypatch.setitem(script.MANIFEST, "fashion_mnist", entry)
+    return SimpleNamespace(contents=contents, x=x, y=y, out=tmp_path / "out",
+                           src=tmp_path / "src")
+
+
+@pytest.mark.parametrize("form", ["gz", "debian-gz", "plain"])
+def test_from_dir_verifies_content_and_converts(script, fashion, capsys, form):
+    src = write_source(fashion.src, fashion.contents, form)
+    before = snapshot(src)
+    argv = ["fashion_mnist", "--from", str(src), "--data-dir", str(fashion.out)]
+    assert script.main(argv, opener=no_network) == 0
+    out = capsys.readouterr().out
+    assert out.count("sha256 of its decompressed content") == 4
+    assert snapshot(src) == before  # read only: nothing moved, deleted or rewritten
+    assert sorted(p.name for p in fashion.out.iterdir()) == ["fashion_mnist.npz"]  # no raw/
+
+    data = load_dataset("fashion_mnist", data_dir=fashion.out, validation_size=0,
+                        flatten=False)
+    np.testing.assert_array_equal(np.rint(data.x_train[:, 0] * 255), fashion.x["train"])
+    np.testing.assert_array_equal(data.y_test, fashion.y["t10k"])
+    assert data.label_names[0] == "T-shirt/top"
+    assert script.main(argv, opener=no_network) == 0  # idempotent
+    assert "already converted" in capsys.readouterr().out
+
+
+def assert_refused(script, argv, capsys, out, *needles):
+    assert script.main(argv, opener=no_network) == 1
+    err = capsys.readouterr().err
+    for needle in needles:
+        assert needle in err, err
+    assert not out.exists() or list(out.iterdir()) == []  # nothing written, no .tmp
+    return err
+
+
+def test_from_dir_rejects_tampered_content(script, fashion, capsys):
+    contents = dict(fashion.contents)
+    data = bytearray(contents["t10k-images-idx3-ubyte"])
+    data[500] ^= 1  # one pixel; header and size still valid
+    contents["t10k-images-idx3-ubyte"] = bytes(data)
+    src = write_source(fashion.src, contents, "gz")
+    assert_refused(script, ["fashion_mnist", "--from", str(src), "--data-dir", str(fashion.out)],
+                   capsys, fashion.out, str(src / "t10k-images-idx3-ubyte.gz"), "sha256",
+                   "not the official one")
+
+
+@pytest.mark.parametrize("form", ["gz", "plain"])
+def test_from_dir_rejects_truncated_file(script, fashion, capsys, form):
+    src = write_source(fashion.src, fashion.contents, form)
+    name = "train-images-idx3-ubyte" + (".gz" if form == "gz" else "")
+    path = src / name
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert_refused(script, ["fashion_mnist", "--from", str(src), "--data-dir", str(fashion.out)],
+                   capsys, fashion.out, str(path), "truncated")
+
+
+def test_from_dir_rejects_oversized_content(script, fashion, capsys):
+    contents = dict(fashion.contents)
+    contents["train-labels-idx1-ubyte"] += b"\0" * 10_000  # e.g. a gzip bomb, or padding
+    src = write_source(fashion.src, contents, "gz")
+    assert_refused(script, ["fashion_mnist", "--from", str(src), "--data-dir", str(fashion.out)],
+                   capsys, fashion.out, "train-labels-idx1-ubyte.gz", "more than the expected")
+
+
+def test_from_dir_missing_file(script, fashion, capsys):
+    src = write_source(fashion.src, fashion.contents, "gz")
+    (src / "t10k-labels-idx1-ubyte.gz").unlink()
+    assert_refused(script, ["fashion_mnist", "--from", str(src), "--data-dir", str(fashion.out)],
+                   capsys, fashion.out, "t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte found")
+
+
+def test_from_dir_interrupted_write_leaves_nothing(script, fashion, monkeypatch):
+    src = write_source(fashion.src, fashion.contents, "gz")
+
+    def interrupted(f, **arrays):
+        f.write(b"PK\x03\x04 half an archive")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(script.idx.np, "savez", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        script.main(["fashion_mnist", "--from", str(src), "--data-dir", str(fashion.out)],
+                    opener=no_network)
+    assert list(fashion.out.iterdir()) == []
+
+
+@pytest.fixture
+def mnist(script, monkeypatch, tmp_path):
+    """Tiny MNIST .gz files recorded in the manifest by their download hash only, as the
+    real MNIST is (no content hashes)."""
+    contents, x, y = idx_contents(np.random.default_rng(8))
+    files = {f"{stem}.gz": gzip.compress(data) for stem, data in contents.items()}
+    entry = dict(script.MANIFEST["mnist"],
+                 files={f: (len(body), sha(body)) for f, body in files.items()})
+    monkeypatch.setitem(script.MANIFEST, "mnist", entry)
+    src = tmp_path / "src"
+    src.mkdir()
+    for f, body in files.items():
+        (src / f).write_bytes(body)
+    return SimpleNamespace(contents=contents, x=x, src=src, out=tmp_path / "out")
+
+
+def test_mnist_from_dir_checks_the_download_hash(script, mnist, capsys):
+    assert script.MANIFEST["mnist"]["content"] == {}  # none is known: none is invented
+    argv = ["mnist", "--from", str(mnist.src), "--data-dir", str(mnist.out)]
+    assert script.main(argv, opener=no_network) == 0
+    assert capsys.readouterr().out.count("sha256 of its .gz download") == 4
+    data = load_dataset("mnist", data_dir=mnist.out, validation_size=0, flatten=False)
+    np.testing.assert_array_equal(np.rint(data.x_test[:, 0] * 255), mnist.x["t10k"])
+
+
+def test_mnist_from_dir_rejects_recompressed_or_decompressed(script, mnist, capsys):
+    argv = ["mnist", "--from", str(mnist.src), "--data-dir", str(mnist.out)]
+    path = mnist.src / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(mnist.contents["train-labels-idx1-ubyte"], mtime=1))
+    assert_refused(script, argv, capsys, mnist.out, str(path), "sha256")
+    path.unlink()
+    (mnist.src / "train-labels-idx1-ubyte").write_bytes(mnist.contents["train-labels-idx1-ubyte"])
+    assert_refused(script, argv, capsys, mnist.out, str(mnist.src / "train-labels-idx1-ubyte"),
+                   "no known sha256", "as downloaded")
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["cifar10", "--from", "d"], "mnist or fashion_mnist"),
+    (["mnist", "fashion_mnist", "--from", "d"], "one dataset"),
+    (["all", "--from", "d"], "one dataset"),
+    (["mnist", "--from", "d", "--delete-raw"], "never deletes"),
+])
+def test_from_dir_argument_errors(script, capsys, argv, match):
+    with pytest.raises(SystemExit) as exit_:
+        script.main(argv, opener=no_network)
+    assert exit_.value.code == 2 and match in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the manifest's hashes
+
+FASHION_CONTENT_SHA256 = {  # the decompressed files, as published with issue [A/5]
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+
+def test_manifest_records_download_and_content_hashes(script):
+    fashion = script.MANIFEST["fashion_mnist"]
+    assert {k: v[1] for k, v in fashion["content"].items()} == FASHION_CONTENT_SHA256
+    sizes = {k: v[0] for k, v in fashion["content"].items()}
+    assert sizes == {"train-images-idx3-ubyte": 16 + 60000 * 784, "train-labels-idx1-ubyte":
+                     8 + 60000, "t10k-images-idx3-ubyte": 16 + 10000 * 784,
+                     "t10k-labels-idx1-ubyte": 8 + 10000}
+    for name in ("mnist", "fashion_mnist"):
+        assert sorted(script.MANIFEST[name]["files"]) == sorted(f"{s}.gz" for s in STEMS)
+
+
+def test_docs_list_every_idx_hash(script):
+    text = (SCRIPT.parents[1] / "docs" / "data.md").read_text()
+    for name in ("mnist", "fashion_mnist"):
+        entry = script.MANIFEST[name]
+        for size, digest in [*entry["files"].values(), *entry["content"].values()]:
+            assert digest in text and f"{size:,}" in text

