@@ -540,7 +540,7 @@ def test_from_dir_argument_errors(script, capsys, argv, match):
 
 # ---------------------------------------------------------------- the manifest's hashes
 
-FASHION_CONTENT_SHA256 = {  # the decompressed files, as published with issue [A/5]
+FASHION_CONTENT_SHA256 = {  # of the decompressed official files (test_real_data.py)
     "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
     "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",

@@ -5,7 +5,10 @@
 it these tests are skipped, saying why. Everything is converted into pytest's tmp dirs:
 the user's data dir (``~/.cache/nplearn``, ``$NPLEARN_DATA``) is never read or written.
 """
+import gzip
+import hashlib
 import importlib.util
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ import pytest
 
 from nplearn import Classifier, load_dataset
 from nplearn.data.files import SYSTEM_COPIES
+from nplearn.data.idx import CONTENT
 
 SCRIPT = Path(__file__).resolve().parents[1] / "data_scripts" / "download.py"
 SYSTEM_DIR, PACKAGE = SYSTEM_COPIES["fashion_mnist"]
@@ -24,15 +28,38 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def converted(tmp_path_factory):
-    """A data dir holding fashion_mnist.npz made by ``download.py --from`` (about 2 s)."""
+def script():
     spec = importlib.util.spec_from_file_location("nplearn_download_script", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def converted(script, tmp_path_factory):
+    """A data dir holding fashion_mnist.npz made by ``download.py --from`` (about 2 s)."""
     home = tmp_path_factory.mktemp("fashion")
     argv = ["fashion_mnist", "--from", str(SYSTEM_DIR), "--data-dir", str(home)]
     assert script.main(argv) == 0
     return home
+
+
+# Zalando's gzip header mtimes: Debian's files replace them (and drop the file name)
+ZALANDO_MTIME = {"train-images-idx3-ubyte": 1504176606, "train-labels-idx1-ubyte": 1504176606,
+                 "t10k-images-idx3-ubyte": 1504176627, "t10k-labels-idx1-ubyte": 1504176627}
+
+
+@pytest.mark.parametrize("stem", list(ZALANDO_MTIME))
+def test_debian_files_are_zalandos_downloads_up_to_the_gzip_header(script, stem):
+    deb = (SYSTEM_DIR / f"{stem}.gz").read_bytes()
+    assert deb[:4] == b"\x1f\x8b\x08\x00"  # gzip, deflate, no flags: no file name
+    # RFC 1952 header: ID1 ID2 CM FLG(FNAME = 0x08) MTIME(4, little-endian) XFL OS, name\0
+    zalando = (deb[:3] + b"\x08" + struct.pack("<I", ZALANDO_MTIME[stem]) + deb[8:10]
+               + stem.encode() + b"\0" + deb[10:])
+    size, sha256 = script.MANIFEST["fashion_mnist"]["files"][f"{stem}.gz"]
+    assert (len(zalando), hashlib.sha256(zalando).hexdigest()) == (size, sha256)
+    content = gzip.decompress(deb)
+    assert (len(content), hashlib.sha256(content).hexdigest()) == CONTENT["fashion_mnist"][stem]
 
 
 def test_real_fashion_mnist_has_the_official_counts(converted):

@@ -37,11 +37,13 @@ FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 LABEL_NAMES = {"mnist": DIGITS, "fashion_mnist": FASHION}
 
-# (bytes, sha256) of each DECOMPRESSED IDX file. Fashion-MNIST: 16 + 784 n bytes of images,
-# 8 + n of labels; the sha256 are those of the files inside Zalando's downloads, which the
-# Debian package dataset-fashion-mnist reproduces byte for byte. MNIST: no trustworthy
+# (bytes, sha256) of each DECOMPRESSED IDX file: 16 + 784 n bytes of images, 8 + n of labels.
+# Fashion-MNIST: the files inside Zalando's downloads. Debian's dataset-fashion-mnist .gz
+# files are those downloads with the gzip header's file name removed and its mtime changed:
+# restoring both (mtimes 1504176606 train, 1504176627 t10k) gives back the download sha256
+# of data_scripts/download.py (tests/test_real_data.py checks it). MNIST: no trustworthy
 # published sha256 of the decompressed files is known to us, so none is invented here and
-# MNIST is verified by the sha256 of its original .gz downloads (data_scripts/download.py).
+# MNIST is verified by the sha256 of its original .gz downloads.
 CONTENT = {
     "fashion_mnist": dict(zip(STEMS, [
         (47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
