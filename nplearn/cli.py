@@ -208,8 +208,9 @@ def _run_train(args):
     kwargs = run_settings(args.rule, presets=False, **overrides)   # what Classifier resolves
     out = Path(args.out or f"runs/{args.rule}-{args.dataset}-seed{args.seed}")
     for p in leftovers(out):
-        print(f"nplearn: note: {p} was left by a train run that was killed; delete it (a "
-              f"'.old-' folder holds a complete earlier run of {out})", file=sys.stderr)
+        print(f"nplearn: note: {p} was left by a train run into {out} that was killed (or "
+              "still runs); delete it once no run uses it (a '.old-' folder holds a complete "
+              "earlier run)", file=sys.stderr)
     replaced = out.is_dir() and any(out.iterdir())
     with staged_folder(out) as stage:        # refuses an --out that cannot be written, at once
         data = load_dataset(args.dataset, data_dir=args.data_dir, dtype=kwargs["dtype"])

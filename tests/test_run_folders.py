@@ -144,5 +144,6 @@ def test_folders_left_by_a_killed_run_are_named(old_run, capsys):
     left.mkdir()
     assert folders.leftovers(out) == [left]
     assert main([*FAST, "--out", str(out)]) == 0
-    assert f"{left} was left by a train run that was killed" in capsys.readouterr().err
+    assert f"{left} was left by a train run into {out} that was killed" in \
+        capsys.readouterr().err
     assert left.is_dir()                                      # never deleted for the user
