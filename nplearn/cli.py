@@ -29,7 +29,7 @@ from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
 from .experiments import compare, format_table, settings, write_json
 from .experiments.compare import EMBED_METHODS, format_overhead, format_threads
-from .experiments.folders import leftovers, staged_folder
+from .experiments.folders import check_folder_path, leftovers, staged_folder
 from .experiments.figures import FIGURES, available, load_run, save_figures
 from .experiments.report import write_report
 from .nn import ACTIVATIONS, LOSSES
@@ -242,6 +242,7 @@ def _run_train(args):
 
 
 def _run_compare(args):
+    check_folder_path(args.out)             # before the training, not after
     result = compare(args.dataset, rules=args.rules, seeds=args.seeds, out_dir=args.out,
                      data_dir=args.data_dir, record=args.record, record_every=args.record_every,
                      embed=args.embed, embed_samples=args.embed_samples,

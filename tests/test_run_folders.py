@@ -1,5 +1,6 @@
 """Run folders of ``nplearn train``: the previous run or the new one, whole, whatever fails
-and wherever it stops; an ``--out`` that cannot be written is refused before training."""
+and wherever it stops; an ``--out`` that cannot be written is refused before training (and
+by ``compare`` and ``sweep`` too)."""
 import json
 import os
 import signal
@@ -147,3 +148,17 @@ def test_folders_left_by_a_killed_run_are_named(old_run, capsys):
     assert f"{left} was left by a train run into {out} that was killed" in \
         capsys.readouterr().err
     assert left.is_dir()                                      # never deleted for the user
+
+
+def test_compare_and_sweep_refuse_an_out_under_a_file_before_training(tmp_path, monkeypatch,
+                                                                       capsys):
+    from nplearn.experiments.sweep import sweep
+    (tmp_path / "f").write_text("x")
+    calls = _count_training(monkeypatch)
+    monkeypatch.setattr(Classifier, "fit", _fail_on_call(AssertionError("trained")))
+    assert main(["compare", "--rules", "bp", "--seeds", "0", "--epochs", "1",
+                 "--out", str(tmp_path / "f" / "results")]) == 1
+    assert f"{tmp_path / 'f'} is a file" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="is a file"):
+        sweep({"grid": {"rule": ["bp"]}, "seeds": [0]}, n_jobs=1, out=tmp_path / "f")
+    assert not calls and (tmp_path / "f").read_text() == "x"

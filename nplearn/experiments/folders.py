@@ -31,14 +31,13 @@ class FolderLocked(OSError):
     """Another live process holds the folder's lock."""
 
 
-def check_out_folder(out, flag="--out"):
-    """Why a run cannot be written to ``out``, as a ``ValueError`` naming the path; else None.
+def check_folder_path(out, flag="--out"):
+    """``out`` with symlinks resolved, if it is or can be made a folder; else ``ValueError``.
 
-    ``out`` may be missing (it is made), an empty folder, or a folder of a previous run
-    (only files named as in :data:`RUN_FILES`), which is replaced.
+    Refuses an existing file, and a path under one, naming it, before any work is done.
     """
     out = Path(out)
-    target = Path(os.path.realpath(out))    # a symlink's folder is replaced, not the link
+    target = Path(os.path.realpath(out))    # a symlink's folder is used, not the link
     if target.exists() and not target.is_dir():
         raise ValueError(f"{flag} {out} is a file, not a folder; give a folder path")
     ancestor = target.parent
@@ -46,6 +45,16 @@ def check_out_folder(out, flag="--out"):
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise ValueError(f"{flag} {out}: {ancestor} is a file, so no folder can be made under it")
+    return target
+
+
+def check_out_folder(out, flag="--out"):
+    """Why a run cannot be written to ``out``, as a ``ValueError`` naming the path; else None.
+
+    ``out`` may be missing (it is made), an empty folder, or a folder of a previous run
+    (only files named as in :data:`RUN_FILES`), which is replaced.
+    """
+    target = check_folder_path(out, flag)
     if target.is_dir():
         foreign = sorted(p.name for p in target.iterdir()
                          if not (p.is_file() and p.name.startswith(RUN_FILES)))

@@ -42,7 +42,7 @@ from ..data import load_dataset
 from ..estimator import Classifier
 from ..train import DivergenceError, atomic_write
 from .compare import SPLITS, BlasThreads, write_json
-from .folders import FolderLocked, locked  # noqa: F401 (FolderLocked: what sweep raises)
+from .folders import FolderLocked, check_folder_path, locked  # noqa: F401 (FolderLocked)
 from .sweep_config import (check_config, check_same_sweep, expand, load_config,  # noqa: F401
                            read_run, saved_config)
 
@@ -154,8 +154,7 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
     out = Path(out or c["out"])
     c["out"] = str(out)
     runs = expand(c)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"the sweep's output folder {out} is a file; give a folder (--out DIR)")
+    check_folder_path(out)                      # a file, or under one: refused before any run
     with locked(out):                           # one sweep at a time in a folder
         if not replace_config:
             check_same_sweep(out, c)
