@@ -4,6 +4,7 @@ by ``compare`` and ``sweep`` too)."""
 import json
 import os
 import signal
+import threading
 
 import pytest
 
@@ -89,6 +90,10 @@ def test_a_swap_that_fails_at_either_rename_leaves_the_previous_run(old_run, mon
 
 def test_ctrl_c_during_the_swap_waits_for_it_to_finish(old_run, monkeypatch):
     out, before = old_run
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers can only be set in the main thread")
+    # Ctrl-C raises KeyboardInterrupt here, also where the test runner ignores SIGINT (xdist)
+    before_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     calls, real = [], os.rename
 
     def rename(src, dst):
@@ -97,7 +102,10 @@ def test_ctrl_c_during_the_swap_waits_for_it_to_finish(old_run, monkeypatch):
         if len(calls) == 1:                 # between "old run aside" and "new run in"
             os.kill(os.getpid(), signal.SIGINT)
     monkeypatch.setattr(folders.os, "rename", rename)
-    assert main([*FAST, "--seed", "2", "--out", str(out)]) == 130
+    try:
+        assert main([*FAST, "--seed", "2", "--out", str(out)]) == 130
+    finally:
+        signal.signal(signal.SIGINT, before_handler)
     assert len(calls) == 2                  # the interrupt waited for the second rename
     after = _files(out)
     assert after != before and set(after) == set(before)      # the new run, whole
