@@ -8,12 +8,15 @@ draw what a BFA model generates, run a resumable sweep.
     nplearn sweep examples/sweep_digits.json --n-jobs 4
     python -m nplearn train --help
 
-Flags left unset take the rule's preset (:mod:`nplearn.experiments.presets`), and
-where that is silent, the rule's paper default. Exit codes: 0 done, 1 the run failed
-(missing data file, diverged training), 2 bad command line.
+``train`` trains exactly what ``nplearn.Classifier(rule=RULE, ...)`` trains: a flag left
+unset takes ``Classifier``'s default, and where that is ``None``, the rule's paper default.
+``compare`` is an experiment with its own documented settings: a flag left unset takes the
+rule's preset (:data:`nplearn.experiments.PRESETS`). Exit codes: 0 done, 1 the run failed
+(missing data file, an ``--out`` that cannot be written, diverged training), 2 bad command
+line, 130 interrupted.
 """
 import argparse
-import math
+import functools
 import sys
 from pathlib import Path
 
@@ -25,7 +28,8 @@ from .analysis.generation import class_means, generation_errors
 from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
 from .experiments import compare, format_table, settings, write_json
-from .experiments.compare import EMBED_METHODS, format_overhead
+from .experiments.compare import EMBED_METHODS, format_overhead, format_threads
+from .experiments.folders import check_folder_path, leftovers, staged_folder
 from .experiments.figures import FIGURES, available, load_run, save_figures
 from .experiments.report import write_report
 from .nn import ACTIVATIONS, LOSSES
@@ -35,6 +39,7 @@ from .rules import RULES
 from .rules.bfa import generate
 from .experiments.sweep import DESCRIPTION as SWEEP_DESCRIPTION, add_arguments as add_sweep_arguments
 from .experiments.reproduce import DESCRIPTION as REPRODUCE_DESCRIPTION, add_arguments as add_reproduce_arguments
+from .experiments.sweep_config import SETTING_RULES, run_settings
 from .train import DivergenceError, atomic_write
 
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
@@ -53,8 +58,8 @@ def main(argv=None):
         return stop.code
     try:
         return args.run(args)
-    except (DivergenceError, FileNotFoundError, ImportError, ValueError) as err:
-        return _fail(err)  # a missing data file names its download script
+    except (DivergenceError, OSError, ImportError, ValueError) as err:
+        return _fail(err)  # a missing data file names its download script; a full disk, itself
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
 
@@ -69,21 +74,28 @@ def build_parser():
 
     train = sub.add_parser("train", help="train one rule and save model, history and plot",
                            description="Train one learning rule; print per-epoch errors; write "
-                           "history.json, model.npz/.json and learning_curve.png/.svg. Unset "
-                           "flags take the rule's preset, else its paper default.")
+                           "history.json, model.npz/.json and learning_curve.png/.svg into --out, "
+                           "which then holds the whole new run or, if this stops, the whole "
+                           "previous one. Trains exactly what nplearn.Classifier(rule=RULE) "
+                           "trains: unset flags take Classifier's defaults, and where those are "
+                           "None, the rule's paper defaults (not compare's presets).")
     train.add_argument("--rule", default="dfa", choices=list(RULES),
                        help="learning rule (default: dfa)")
     _add_data_flags(train)
-    _add_model_flags(train)
+    _add_model_flags(train, {r: run_settings(r, presets=False) for r in RULES})
     train.add_argument("--seed", type=_nonnegative_int, default=0,
                        help="seed of weights, feedback, shuffling, dropout (default: 0)")
     train.add_argument("--out", metavar="DIR",
-                       help="output folder (default: runs/RULE-DATASET-seedSEED)")
+                       help="output folder: new, empty, or a previous run's, which is replaced "
+                       "(default: runs/RULE-DATASET-seedSEED)")
     train.set_defaults(run=_run_train)
 
     comp = sub.add_parser("compare", help="train several rules over seeds and tabulate",
-                          description="Train every rule once per seed with its preset, "
-                          "recording alignment angles and weight norms on the way; print a "
+                          description="Train every rule once per seed with its preset "
+                          "(nplearn.experiments.PRESETS: this experiment's own documented "
+                          "settings, chosen on the digits validation split, not Classifier's "
+                          "defaults; a flag given applies to every rule), recording alignment "
+                          "angles and weight norms on the way; print a "
                           "table of errors (mean ± std over seeds) and write results.csv, "
                           "runs.json, embeddings.npz, every figure as PNG and SVG, and "
                           "report.html, one self-contained page with all of them.")
@@ -93,7 +105,7 @@ def build_parser():
     _add_data_flags(comp)
     comp.add_argument("--seeds", nargs="+", type=_nonnegative_int, default=[0, 1, 2],
                       metavar="SEED", help="one run per seed and rule (default: 0 1 2)")
-    _add_model_flags(comp)
+    _add_model_flags(comp, {r: settings(r) for r in RULES})
     comp.add_argument("--record-every", type=_positive_int, metavar="N",
                       help="optimiser steps between two records of alignment angles and "
                       "weight norms (default: one epoch, ceil(n_train / batch size))")
@@ -161,66 +173,76 @@ def _add_data_flags(p):
                    "(default: $NPLEARN_DATA, else ~/.cache/nplearn)")
 
 
-def _add_model_flags(p):
+def _add_model_flags(p, defaults):
+    """The Classifier flags; ``defaults`` (rule -> settings) names each flag's default."""
+    d = functools.partial(_default, table=defaults)
     p.add_argument("--hidden", nargs="*", type=_positive_int, metavar="N",
-                   help=f"hidden layer widths; none for no hidden layer "
-                   f"({_default('hidden_sizes')})")
+                   help=f"hidden layer widths; none for no hidden layer ({d('hidden_sizes')})")
     p.add_argument("--activation", choices=list(ACTIVATIONS),
-                   help=f"hidden non-linearity ({_default('activation')})")
-    p.add_argument("--loss", choices=list(LOSSES), help=f"output loss ({_default('loss')})")
-    p.add_argument("--optimizer", choices=list(OPTIMIZERS),
-                   help=f"optimizer ({_default('optimizer')})")
-    p.add_argument("--lr", type=_positive_float, help=f"learning rate, > 0 "
-                   f"({_default('learning_rate')})")
-    p.add_argument("--epochs", type=_positive_int, metavar="N",
-                   help=f"epochs ({_default('epochs')})")
-    p.add_argument("--batch-size", type=_positive_int, metavar="N",
-                   help=f"minibatch size ({_default('batch_size')})")
-    p.add_argument("--dropout", type=_probability, metavar="P",
-                   help=f"drop probability of hidden units, in [0, 1) ({_default('dropout')})")
+                   help=f"hidden non-linearity ({d('activation')})")
+    p.add_argument("--loss", choices=list(LOSSES), help=f"output loss ({d('loss')})")
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"optimizer ({d('optimizer')})")
+    p.add_argument("--lr", type=_setting("learning_rate", float), metavar="LR",
+                   help=f"learning rate, a finite number > 0 ({d('learning_rate')})")
+    p.add_argument("--epochs", type=_setting("epochs", int), metavar="N",
+                   help=f"epochs, a positive integer ({d('epochs')})")
+    p.add_argument("--batch-size", type=_setting("batch_size", int), metavar="N",
+                   help=f"minibatch size ({d('batch_size')})")
+    p.add_argument("--dropout", type=_setting("dropout", float), metavar="P",
+                   help=f"drop probability of hidden units, in [0, 1) ({d('dropout')})")
     p.add_argument("--dtype", choices=["float64", "float32"],
-                   help=f"float precision ({_default('dtype')})")
+                   help=f"float precision ({d('dtype')})")
     p.add_argument("--conv", nargs="+", type=_conv_layer, metavar="C,K,S[,P]",
                    help="convolutional layers before the hidden ones, each CHANNELS,KERNEL,"
                    "STRIDE[,PADDING] (e.g. 32,5,1 as PEPITA Table 2); rules bp, fa, dfa, pepita, "
                    "sigprop (default: none)")
     p.add_argument("--schedule", metavar="SPEC",
                    help="learning-rate schedule: constant, cosine or multistep:E1,E2,... "
-                   f"(x0.1 at each epoch listed) ({_default('schedule')})")
-    p.add_argument("--pool", type=_positive_int, metavar="N",
+                   f"(x0.1 at each epoch listed) ({d('schedule')})")
+    p.add_argument("--pool", type=_setting("pool", int), metavar="N",
                    help="max-pooling size after each conv layer (default: 2; 1: none)")
 
 
 def _run_train(args):
-    kwargs = settings(args.rule, **_model_overrides(args))
-    data = load_dataset(args.dataset, data_dir=args.data_dir, dtype=kwargs["dtype"])
-    if kwargs.get("conv"):
-        kwargs["image_shape"] = data.image_shape
+    overrides = _model_overrides(args)
+    kwargs = run_settings(args.rule, presets=False, **overrides)   # what Classifier resolves
     out = Path(args.out or f"runs/{args.rule}-{args.dataset}-seed{args.seed}")
-    print(f"{args.rule} on {data.name} ({len(data.y_train)} train / {len(data.y_val)} val / "
-          f"{len(data.y_test)} test): hidden {tuple(kwargs['hidden_sizes'])}, "
-          f"{kwargs['activation']}, {kwargs['loss']}, {kwargs['optimizer']} "
-          f"lr {kwargs['learning_rate']:g}, batch {kwargs['batch_size']}, seed {args.seed}")
-    clf = Classifier(**kwargs, random_state=args.seed, verbose=False)
-    eval_sets = {"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)}
-    with tqdm(total=clf.epochs, desc=args.rule, unit="epoch", leave=False, disable=None) as bar:
-        for _ in range(clf.epochs):  # fit() one epoch at a time, to print each
-            clf.partial_fit(data.x_train, data.y_train, eval_sets=eval_sets)
-            bar.update()
-            tqdm.write(_epoch_line(clf.history_, clf.epochs))
-    h = clf.history_
-    print("final error: " + "  ".join(f"{k} {_pct(h[f'{k}_error'][-1])}"
-                                      for k in ("train", "val", "test")))
-    write_json(out / "history.json", h)
-    clf.save(out / "model")
-    savefig(plot_learning_curves({args.rule: [h]}, title=f"{args.rule.upper()} on {data.name}, "
-                                 f"seed {args.seed}"), out / "learning_curve")
+    for p in leftovers(out):
+        print(f"nplearn: note: {p} was left by a train run into {out} that was killed (or "
+              "still runs); delete it once no run uses it (a '.old-' folder holds a complete "
+              "earlier run)", file=sys.stderr)
+    replaced = out.is_dir() and any(out.iterdir())
+    with staged_folder(out) as stage:        # refuses an --out that cannot be written, at once
+        data = load_dataset(args.dataset, data_dir=args.data_dir, dtype=kwargs["dtype"])
+        if overrides.get("conv"):
+            overrides["image_shape"] = data.image_shape
+        print(f"{args.rule} on {data.name} ({len(data.y_train)} train / {len(data.y_val)} val / "
+              f"{len(data.y_test)} test): hidden {tuple(kwargs['hidden_sizes'])}, "
+              f"{kwargs['activation']}, {kwargs['loss']}, {kwargs['optimizer']} "
+              f"lr {kwargs['learning_rate']:g}, epochs {kwargs['epochs']}, batch "
+              f"{kwargs['batch_size']}, seed {args.seed}")
+        clf = Classifier(rule=args.rule, **overrides, random_state=args.seed, verbose=False)
+        eval_sets = {"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)}
+        with tqdm(total=clf.epochs, desc=args.rule, unit="epoch", leave=False,
+                  disable=None) as bar:
+            for _ in range(clf.epochs):  # fit() one epoch at a time, to print each
+                clf.partial_fit(data.x_train, data.y_train, eval_sets=eval_sets)
+                bar.update()
+                tqdm.write(_epoch_line(clf.history_, clf.epochs))
+        h = clf.history_
+        print("final error: " + "  ".join(f"{k} {_pct(h[f'{k}_error'][-1])}"
+                                          for k in ("train", "val", "test")))
+        write_json(stage / "history.json", h)
+        clf.save(stage / "model")
+        savefig(plot_learning_curves({args.rule: [h]}, title=f"{args.rule.upper()} on "
+                                     f"{data.name}, seed {args.seed}"), stage / "learning_curve")
     print(f"wrote {out}/: history.json, model.npz, model.json, learning_curve.png, "
-          "learning_curve.svg")
+          "learning_curve.svg" + (" (the previous run there was replaced)" if replaced else ""))
     return 0
 
 
 def _run_compare(args):
+    check_folder_path(args.out)             # before the training, not after
     result = compare(args.dataset, rules=args.rules, seeds=args.seeds, out_dir=args.out,
                      data_dir=args.data_dir, record=args.record, record_every=args.record_every,
                      embed=args.embed, embed_samples=args.embed_samples,
@@ -232,6 +254,7 @@ def _run_compare(args):
     for run in result["runs"]:
         if run["status"] != "ok":
             print(f"{run['rule']} seed {run['seed']} diverged: {run['message']}")
+    print(format_threads(result))
     if format_overhead(result):
         print(format_overhead(result))
     print(f"\nwrote {', '.join(result['files'])}")
@@ -303,13 +326,20 @@ def _model_overrides(args):
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _default(arg):
-    """Help text naming the default of a Classifier argument: preset, else paper default."""
-    per_rule = {r: " ".join(map(str, v)) if isinstance(v, tuple) else str(v)
-                for r, v in ((r, settings(r)[arg]) for r in RULES)}
-    if len(set(per_rule.values())) == 1:
-        return f"default: {per_rule.popitem()[1]}"
-    return "default per rule: " + ", ".join(f"{r} {v}" for r, v in per_rule.items())
+def _default(arg, table):
+    """Help text naming the default of a Classifier argument in ``table`` (rule -> settings).
+
+    The most common value first, then the rules that differ: "default: tanh; ep, efp: ..."
+    """
+    shown = {None: {"dropout": "0", "schedule": "constant"}.get(arg, "none")}
+    by_value = {}
+    for rule, s in table.items():
+        v = s[arg]
+        text = " ".join(map(str, v)) if isinstance(v, (tuple, list)) else shown.get(v, str(v))
+        by_value.setdefault(text, []).append(rule)
+    groups = sorted(by_value.items(), key=lambda kv: -len(kv[1]))
+    return f"default: {groups[0][0]}" + "".join(f"; {', '.join(rules)}: {v}"
+                                                for v, rules in groups[1:])
 
 
 def _epoch_line(h, epochs):
@@ -336,12 +366,20 @@ def _nonnegative_int(text):
     return _number(text, int, lambda v: v >= 0, "an integer >= 0")
 
 
-def _positive_float(text):
-    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
+def _setting(name, kind):
+    """argparse type of the ``Classifier`` setting ``name``: the sweep config's test and words."""
+    test, what = SETTING_RULES[name]
 
-
-def _probability(text):
-    return _number(text, float, lambda v: 0 <= v < 1, "a number in [0, 1)")
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = text
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not valid: {name} must be {what}")
+        return value
+    parse.__name__ = name                   # argparse names the type in its messages
+    return parse
 
 
 def _conv_layer(text):

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from nplearn import Classifier, __version__, load_dataset
+from nplearn import cli
 from nplearn.cli import build_parser, main
 from nplearn.experiments import settings
+from nplearn.experiments.sweep_config import run_settings
+from nplearn.rules import RULES
 
 REPO = Path(__file__).resolve().parents[1]
 DIVERGE = ["--optimizer", "sgd", "--lr", "1e6", "--loss", "mse"]  # inf loss within 2 epochs
@@ -23,7 +26,7 @@ def test_train_writes_files_and_saved_model_predicts_as_fit(tmp_path):
                  "learning_curve.svg"):
         assert (out / name).is_file(), name
     d = load_dataset("digits")
-    ref = Classifier(**settings("fa", hidden_sizes=(20, 20), epochs=2), random_state=3,
+    ref = Classifier(rule="fa", hidden_sizes=(20, 20), epochs=2, random_state=3,
                      verbose=False).fit(d.x_train, d.y_train,
                                         eval_sets={"val": (d.x_val, d.y_val),
                                                    "test": (d.x_test, d.y_test)})
@@ -32,6 +35,44 @@ def test_train_writes_files_and_saved_model_predicts_as_fit(tmp_path):
     history = json.loads((out / "history.json").read_text())
     assert history["epoch"] == [1, 2]
     assert history["test_error"] == ref.history_["test_error"]
+
+
+@pytest.mark.parametrize("rule", ["dfa", "pepita"])
+def test_unset_train_flags_take_classifiers_defaults_not_compares_presets(tmp_path, rule):
+    out = tmp_path / "run"
+    assert main(["train", "--rule", rule, "--epochs", "1", "--out", str(out)]) == 0
+    ref = Classifier(rule=rule, epochs=1, random_state=0, verbose=False)
+    loaded = Classifier.load(out / "model")
+    assert loaded.get_params() == ref.get_params()
+    d = load_dataset("digits")
+    ref.fit(d.x_train, d.y_train)
+    for k, v in ref.model_.params.items():
+        np.testing.assert_array_equal(loaded.model_.params[k], v)
+    assert settings(rule)["hidden_sizes"] != ref.hidden_sizes       # the preset differs
+
+
+def test_train_help_names_classifiers_defaults_and_compare_help_its_presets():
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+    text = {c: " ".join(sub[c].format_help().split()) for c in ("train", "compare")}
+    tables = {"train": {r: run_settings(r, presets=False) for r in RULES},
+              "compare": {r: settings(r) for r in RULES}}
+    for arg in ("hidden_sizes", "learning_rate", "epochs", "optimizer", "dropout"):
+        for command, table in tables.items():
+            assert cli._default(arg, table) in text[command], (command, arg)
+    assert "not Classifier's defaults" in text["compare"]
+    assert "exactly what nplearn.Classifier(rule=RULE) trains" in text["train"]
+
+
+def test_epochs_0_and_lr_0_are_refused_in_the_words_of_the_sweep_config(capsys):
+    from nplearn.experiments.sweep import expand
+    for flag, key, value in (("--epochs", "epochs", 0), ("--lr", "learning_rate", 0),
+                             ("--lr", "learning_rate", float("inf"))):
+        assert main(["train", flag, str(value)]) == 2
+        cli_words = capsys.readouterr().err.strip().splitlines()[-1]
+        with pytest.raises(ValueError) as err:
+            expand({"grid": {"rule": ["bp"]}, "base": {key: value}})
+        words = f"{key} must be " + str(err.value).split(f"{key} must be ")[1]
+        assert words in cli_words, (cli_words, words)
 
 
 def test_train_prints_epochs_and_uses_default_out(tmp_path, monkeypatch, capsys):

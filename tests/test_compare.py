@@ -88,6 +88,24 @@ def test_record_every_and_no_record():
         compare(rules=["fa"], seeds=(0,), epochs=1, embed_samples=5, progress=False)
 
 
+def test_compare_trains_on_the_threads_train_chooses_and_records_them():
+    from threadpoolctl import threadpool_limits
+    from nplearn import Classifier, load_dataset
+    from nplearn.experiments.compare import BlasThreads, format_threads
+    d = load_dataset("digits")
+    for n in (1, 2):                     # what the caller allows; compare adds no limit of its own
+        with threadpool_limits(n):
+            result = compare(rules=["bp", "dfa"], seeds=(0,), epochs=1, embed="pca",
+                             embed_samples=50, progress=False)
+            direct = BlasThreads()
+            Classifier(**settings("bp", epochs=1), random_state=0, verbose=False).fit(
+                d.x_train, d.y_train, callbacks=[direct])
+        assert direct.n is not None
+        assert [r["blas_threads"] for r in result["runs"]] == [direct.n, direct.n]
+        assert format_threads(result) == ("time (s): fit wall time per run, one run at a time, "
+                                          f"on {direct.n} BLAS thread{'s' * (direct.n > 1)}")
+
+
 def test_compare_defaults_to_every_registered_rule_but_the_spiking_ones():
     result = compare(seeds=(0,), epochs=1, progress=False, embed="none")
     want = [r for r in RULES if not r.startswith("snn_")]

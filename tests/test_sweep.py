@@ -70,8 +70,46 @@ def test_dask_local_cluster_gives_the_numbers_of_local_processes(tmp_path):
     a, b = _numbers(tmp_path / "local"), _numbers(tmp_path / "dask")
     assert a == b                                   # identical, not close
     assert all(n["status"] == "ok" and n["test_error"] < 0.5 for n, _ in a.values())
+    for out in ("local", "dask"):                   # one BLAS thread per worker process
+        assert {json.loads(p.read_text())["blas_threads"]
+                for p in (tmp_path / out / "runs").glob("*.json")} == {1}
     for row_a, row_b in zip(local["table"], dask["table"]):
         assert {**row_a, "seconds_mean": 0} == {**row_b, "seconds_mean": 0}
+
+
+def test_a_sweep_in_this_process_trains_on_one_blas_thread(tmp_path):
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(2):                      # the caller allows two
+        result = sw.sweep({**TINY, "seeds": [0]}, n_jobs=1, out=tmp_path, progress=False)
+    assert len(result["ran"]) == 2
+    assert {json.loads(p.read_text())["blas_threads"]
+            for p in (tmp_path / "runs").glob("*.json")} == {1}
+
+
+def test_epochs_and_learning_rate_are_checked_as_on_the_command_line():
+    for key, value, words in (("epochs", 0, "epochs must be a positive integer"),
+                              ("learning_rate", 0, "learning_rate must be a finite number > 0"),
+                              ("learning_rate", float("inf"), "a finite number > 0")):
+        with pytest.raises(ValueError, match=words):
+            sw.expand({**TINY, "base": {key: value}})
+
+
+def test_without_presets_a_run_is_what_classifier_trains():
+    from nplearn import Classifier
+    run = sw.expand({"grid": {"rule": ["pepita"], "optimizer": ["sgd", "adam"]}, "seeds": [0],
+                     "presets": False})
+    sgd, adam = (r["settings"] for r in run)
+    assert sgd["optimizer_params"] == {"momentum": 0.9}     # the rule's, with its optimiser
+    assert adam["optimizer_params"] == {}                    # as Classifier: not with another
+    clf = Classifier(**adam, random_state=0, verbose=False)
+    clf.fit(*_tiny_data())
+    assert clf.optimizer_.name == "adam"
+
+
+def _tiny_data():
+    from nplearn import load_dataset
+    d = load_dataset("digits")
+    return d.x_train[:200], d.y_train[:200]
 
 
 def test_rerun_repeats_only_missing_and_corrupt_runs(tmp_path, monkeypatch, capsys):

@@ -11,6 +11,12 @@ each run records (unless ``record=False``) the alignment angles and weight norms
 training samples, once per epoch by default; the first seed of each rule maps a
 stratified subset of the test set, in the input and in every hidden layer, to 2-D
 (DFA paper, Fig. 3) and scores how separated the classes are there (5-NN accuracy).
+
+The presets (:data:`nplearn.experiments.PRESETS`) are this experiment's own documented
+settings, chosen on the digits validation split; they are not ``Classifier``'s defaults,
+which ``nplearn train`` uses. Runs go one after the other, each on the BLAS threads
+:func:`nplearn.train.train` chooses, recorded as ``blas_threads`` so the ``time`` column
+says what it measured; the maps and scores after training run on one thread.
 """
 import csv
 import io
@@ -21,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 from tqdm.auto import tqdm
 
 from .. import __version__
@@ -90,7 +97,8 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
         edges), ``runs`` (one dict per rule and seed: ``rule, seed, status``
         ("ok" or "diverged"), ``message, test_error, val_error, train_error``
         (fractions, last epoch), ``seconds`` (fit wall time, recording included),
-        ``epochs, history, record`` (the recorder's history), ``record_seconds,
+        ``blas_threads`` (during the fit), ``epochs, history, record`` (the recorder's
+        history), ``record_seconds,
         record_overhead`` (``record_seconds / seconds``), ``weight_hist`` (layer ->
         counts), ``knn``), ``summary`` (rule -> means over the finished runs, see
         :func:`format_table`), ``embedding_coords`` (labels, test-set indices and
@@ -128,8 +136,9 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
         finals.append(clf.model_.params if run["status"] == "ok" else None)
         if shown is not None and seed == seeds[0] and run["status"] == "ok":
             bar.set_postfix_str(f"{rule}: {embed} of every layer")
-            input_map = input_map if input_map is not None else embed_2d(shown[0], embed)
-            maps[rule], run["knn"] = _layer_maps(clf.model_, shown, embed, input_map)
+            with threadpool_limits(1):          # small products; threads only contend
+                input_map = input_map if input_map is not None else embed_2d(shown[0], embed)
+                maps[rule], run["knn"] = _layer_maps(clf.model_, shown, embed, input_map)
     bins = _weight_bins(finals)
     for run, params in zip(runs, finals):
         run["weight_hist"] = None if params is None else {
@@ -204,29 +213,55 @@ def format_overhead(result):
             f"{'/'.join(map(str, every))} steps on {rec['probe_size']} training samples")
 
 
+def format_threads(result):
+    """One line saying what the ``time (s)`` column measured: runs and BLAS threads."""
+    n = sorted({r["blas_threads"] for r in result["runs"] if r.get("blas_threads")})
+    threads = ("on " + " or ".join(map(str, n)) + f" BLAS thread{'s' * (n != [1])}" if n else
+               "BLAS threads unknown")
+    return f"time (s): fit wall time per run, one run at a time, {threads}"
+
+
 def write_json(path, obj):
     """Write ``obj`` as indented JSON to ``path``, atomically; NaN and inf become ``null``."""
     text = json.dumps(_plain(obj), indent=1, allow_nan=False)
     atomic_write(path, lambda fh: fh.write(text.encode()))
 
 
+class BlasThreads:
+    """Training callback: ``n``, the BLAS threads in effect at the end of the first epoch.
+
+    Read inside the training loop, so it sees what :func:`nplearn.train.train` chose; read
+    once (``threadpool_info`` takes about 2 ms, a tenth of a digits epoch).
+    """
+
+    def __init__(self):
+        self.n = None
+
+    def on_epoch_end(self, state):
+        if self.n is None:
+            self.n = max((p["num_threads"] for p in threadpool_info()
+                          if p["user_api"] == "blas"), default=None)
+
+
 def _run(seed, kwargs, data, probe, every):
     clf = Classifier(**kwargs, random_state=seed, verbose=False)
     rec = None if probe is None else AlignmentRecorder(*probe, every=every, max_samples=PROBE_SIZE)
+    threads = BlasThreads()
     run = {"rule": kwargs["rule"], "seed": seed, "status": "ok", "message": None}
     t0 = time.perf_counter()
     try:
-        clf.fit(data.x_train, data.y_train, callbacks=[rec] if rec else [],
+        clf.fit(data.x_train, data.y_train, callbacks=[rec, threads] if rec else [threads],
                 eval_sets={"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)})
     except DivergenceError as err:
         run.update(status="diverged", message=str(err), seconds=time.perf_counter() - t0,
-                   epochs=None, history=None, record=None, record_seconds=None,
-                   record_overhead=None, **{f"{k}_error": None for k in SPLITS})
+                   blas_threads=threads.n, epochs=None, history=None, record=None,
+                   record_seconds=None, record_overhead=None,
+                   **{f"{k}_error": None for k in SPLITS})
         return run, clf
     seconds = time.perf_counter() - t0
     h = clf.history_
     run.update({f"{k}_error": (h[f"{k}_error"] or [None])[-1] for k in SPLITS})
-    run.update(seconds=seconds, epochs=len(h["epoch"]), history=h,
+    run.update(seconds=seconds, blas_threads=threads.n, epochs=len(h["epoch"]), history=h,
                record=rec.history if rec else None,
                record_seconds=rec.seconds_ if rec else None,
                record_overhead=rec.seconds_ / seconds if rec else None)

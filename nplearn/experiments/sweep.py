@@ -12,9 +12,13 @@ One run's settings are the rule's preset (if ``presets``), updated by ``base``, 
 grid point, then completed by the rule's paper defaults (as :func:`nplearn.experiments.settings`;
 ``null`` keeps the preset's value). Its ``run_id`` hashes dataset, settings and seed, so a
 finished run is found again whatever the grid's order, and a changed preset runs again.
-The calling process writes ``out/runs/<run_id>.json`` atomically as each run comes back (the
-workers need no shared disk), skips runs whose file parses, and reruns a corrupt one.
+The calling process holds ``out/sweep.lock`` while it runs (a second sweep into ``out`` is
+refused, a lock left by a dead process on this host is taken over), refuses an ``out`` whose
+``config.json`` is another config's (unless ``replace_config``), writes
+``out/runs/<run_id>.json`` atomically as each run comes back (the workers need no shared
+disk), skips runs whose file is a valid record of that run, and reruns any other.
 :func:`gather` tabulates ``out`` per grid point into ``results.csv`` and ``results.md``.
+Every worker trains on one BLAS thread, so ``n_jobs`` processes share the cores.
 """
 import argparse
 import contextlib
@@ -37,17 +41,22 @@ from .. import __version__
 from ..data import load_dataset
 from ..estimator import Classifier
 from ..train import DivergenceError, atomic_write
-from .compare import SPLITS, write_json
-from .sweep_config import check_config, expand, load_config  # noqa: F401 (public here too)
+from .compare import SPLITS, BlasThreads, write_json
+from .folders import FolderLocked, check_folder_path, locked  # noqa: F401 (FolderLocked)
+from .sweep_config import (check_config, check_same_sweep, expand, load_config,  # noqa: F401
+                           read_run, saved_config)
 
 _STATS = ("test_error_mean", "test_error_std", "val_error_mean", "val_error_std",
           "train_error_mean", "train_error_std", "seconds_mean", "n_runs", "n_diverged",
           "n_missing")   # gather()'s columns after the grid point's
 #: ``nplearn sweep --help``'s description
 DESCRIPTION = ("Train every combination of the config's grid once per seed, on local processes "
-               "or a Dask cluster; save each run as it finishes (OUT/runs/<run_id>.json); run "
-               "again to resume, skipping finished runs; write OUT/results.csv and results.md, "
-               "one row per grid point (docs/sweeps.md).")
+               "or a Dask cluster, one BLAS thread each; save each run as it finishes "
+               "(OUT/runs/<run_id>.json); run again to resume, skipping finished runs; write "
+               "OUT/results.csv and results.md, one row per grid point (docs/sweeps.md). OUT is "
+               "locked while the sweep runs and belongs to one config.")
+
+
 def run_one(settings, seed, dataset="digits", data_dir=None):
     """Train ``Classifier(**settings, random_state=seed)`` on one BLAS thread; score every split.
 
@@ -68,7 +77,9 @@ def run_one(settings, seed, dataset="digits", data_dir=None):
     dict
         ``status`` ("ok" or "diverged"), ``message``, ``test_error, val_error, train_error``
         (fractions, last epoch, ``None`` if diverged), ``seconds`` (fit wall time), ``epochs``,
-        ``history`` (``Classifier.history_``), ``host``, ``nplearn_version``.
+        ``history`` (``Classifier.history_``), ``blas_threads`` (BLAS threads while it
+        trained, :class:`~nplearn.experiments.compare.BlasThreads`: 1), ``host``,
+        ``nplearn_version``.
     """
     kwargs = {k: tuple(v) if k in ("hidden_sizes", "image_shape") and v is not None else v
               for k, v in settings.items()}
@@ -76,6 +87,7 @@ def run_one(settings, seed, dataset="digits", data_dir=None):
         kwargs["conv"] = [tuple(layer) for layer in kwargs["conv"]]
     run = {"status": "ok", "message": None, "host": socket.gethostname(),
            "nplearn_version": __version__}
+    threads = BlasThreads()
     with threadpool_limits(1):          # one thread per process: n_jobs processes share the cores
         data = _load(dataset, data_dir, kwargs["dtype"])
         if kwargs.get("conv") and kwargs.get("image_shape") is None:
@@ -83,18 +95,20 @@ def run_one(settings, seed, dataset="digits", data_dir=None):
         clf = Classifier(**kwargs, random_state=seed, verbose=False)
         t0 = time.perf_counter()
         try:
-            clf.fit(data.x_train, data.y_train,
+            clf.fit(data.x_train, data.y_train, callbacks=[threads],
                     eval_sets={"val": (data.x_val, data.y_val), "test": (data.x_test, data.y_test)})
         except DivergenceError as err:
             return {**run, "status": "diverged", "message": str(err), "epochs": None,
                     "seconds": time.perf_counter() - t0, "history": None,
-                    **{f"{k}_error": None for k in SPLITS}}
+                    "blas_threads": threads.n, **{f"{k}_error": None for k in SPLITS}}
     h = clf.history_
     return {**run, **{f"{k}_error": (h[f"{k}_error"] or [None])[-1] for k in SPLITS},
-            "seconds": time.perf_counter() - t0, "epochs": len(h["epoch"]), "history": h}
+            "seconds": time.perf_counter() - t0, "epochs": len(h["epoch"]), "history": h,
+            "blas_threads": threads.n}
 
 
-def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None, out=None):
+def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None, out=None,
+          replace_config=False):
     """Run every unfinished run of ``config`` in parallel, save each as it ends, then gather.
 
     Parameters
@@ -111,12 +125,24 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
         Progress bar; ``None``: only on a terminal.
     out : str or path-like, optional
         Output folder; default ``config["out"]``.
+    replace_config : bool, default False
+        Run in a folder that holds another config (its ``config.json`` differs in
+        ``dataset``, ``seeds``, ``base``, ``grid`` or ``presets``): the folder then
+        belongs to this config; its run files stay and are reused where a run's
+        settings match. Without it such a folder is refused.
 
     Returns
     -------
     dict
         ``out``, ``n_runs``, ``ran``, ``skipped``, ``corrupt`` (run ids), ``table``
         (:func:`gather`'s rows), ``files``.
+
+    Raises
+    ------
+    ValueError
+        A bad config, or ``out`` holds another config (and not ``replace_config``).
+    FolderLocked
+        Another sweep runs in ``out`` now.
     """
     c = load_config(config) if isinstance(config, (str, os.PathLike)) else check_config(config)
     if scheduler and local_cluster:
@@ -128,39 +154,48 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
     out = Path(out or c["out"])
     c["out"] = str(out)
     runs = expand(c)
-    todo, skipped, corrupt = [], [], []
-    for run in runs:
-        state, why = _read_run(out / "runs" / f"{run['run_id']}.json", run["run_id"])
-        if state == "done":
-            skipped.append(run["run_id"])
-            continue
-        if state == "corrupt":
-            corrupt.append(run["run_id"])
-            print(f"sweep: run {run['run_id']} has a corrupt file ({why}); running it again",
-                  file=sys.stderr)
-        todo.append(run)
-    write_json(out / "config.json", c)          # gather() expands it to find the runs
-    ran = []
-    if todo:
-        by_id = {r["run_id"]: r for r in todo}
-        jobs = (delayed(_job)(r["run_id"], r["settings"], r["seed"], r["dataset"], c["data_dir"])
-                for r in todo)
-        with _backend(n_jobs, scheduler, local_cluster), tqdm(
-                total=len(todo), desc="sweep", unit="run", leave=False,
-                disable=None if progress is None else not progress) as bar:
-            for run_id, result in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs):
-                write_json(out / "runs" / f"{run_id}.json", {**by_id[run_id], **result})
-                ran.append(run_id)
-                bar.update()
+    check_folder_path(out)                      # a file, or under one: refused before any run
+    with locked(out):                           # one sweep at a time in a folder
+        if not replace_config:
+            check_same_sweep(out, c)
+        todo, skipped, corrupt = [], [], []
+        for run in runs:
+            state, why = read_run(out / "runs" / f"{run['run_id']}.json", run)
+            if state == "done":
+                skipped.append(run["run_id"])
+                continue
+            if state == "corrupt":
+                corrupt.append(run["run_id"])
+                print(f"sweep: run {run['run_id']} has a corrupt file ({why}); running it again",
+                      file=sys.stderr)
+            todo.append(run)
+        write_json(out / "config.json", c)      # gather() expands it to find the runs
+        ran = []
+        if todo:
+            by_id = {r["run_id"]: r for r in todo}
+            jobs = (delayed(_job)(r["run_id"], r["settings"], r["seed"], r["dataset"],
+                                  c["data_dir"]) for r in todo)
+            with _backend(n_jobs, scheduler, local_cluster), tqdm(
+                    total=len(todo), desc="sweep", unit="run", leave=False,
+                    disable=None if progress is None else not progress) as bar:
+                for run_id, result in Parallel(n_jobs=n_jobs,
+                                               return_as="generator_unordered")(jobs):
+                    write_json(out / "runs" / f"{run_id}.json", {**by_id[run_id], **result})
+                    ran.append(run_id)
+                    bar.update()
+        table = gather(out)
     return {"out": str(out), "n_runs": len(runs), "ran": ran, "skipped": skipped,
-            "corrupt": corrupt, "table": gather(out),
+            "corrupt": corrupt, "table": table,
             "files": [str(out / "results.csv"), str(out / "results.md")]}
 
 
 def gather(out):
     """One row per grid point of the sweep in ``out``: errors over its finished seeds.
 
-    Writes ``out/results.csv`` (errors in %) and ``out/results.md`` atomically.
+    Writes ``out/results.csv`` (errors in %) and ``out/results.md`` atomically. A run file
+    that is not a complete record of its run (cut short, a field missing or malformed, an
+    unknown status, another run's settings) is reported on stderr and counted as missing,
+    never trusted; ``nplearn sweep`` trains that run again.
 
     Returns
     -------
@@ -173,11 +208,14 @@ def gather(out):
     out = Path(out)
     if not (out / "config.json").exists():
         raise FileNotFoundError(f"{out / 'config.json'} is missing: {out} is not a sweep folder")
-    runs = expand(json.loads((out / "config.json").read_text()))
+    runs = expand(saved_config(out))
     groups = {}
     for run in runs:
         group = groups.setdefault(json.dumps(run["point"]), (run["point"], []))
-        state, record = _read_run(out / "runs" / f"{run['run_id']}.json", run["run_id"])
+        state, record = read_run(out / "runs" / f"{run['run_id']}.json", run)
+        if state == "corrupt":
+            print(f"gather: run {run['run_id']} is left out: its file is not a valid record "
+                  f"({record}); `nplearn sweep` trains it again", file=sys.stderr)
         group[1].append(record if state == "done" else None)
     rows = []
     for point, records in groups.values():
@@ -185,7 +223,8 @@ def gather(out):
         ok = [r for r in done if r["status"] == "ok"]
         row = dict(point)
         for k in SPLITS:
-            v = np.array([r[f"{k}_error"] for r in ok], dtype=float)
+            v = np.array([r[f"{k}_error"] for r in ok if r[f"{k}_error"] is not None],
+                         dtype=float)
             row[f"{k}_error_mean"] = float(v.mean()) if v.size else None
             row[f"{k}_error_std"] = (float(v.std(ddof=1)) if v.size > 1 else
                                      0.0 if v.size else None)
@@ -235,6 +274,9 @@ def add_arguments(parser):
                         "one per core)")
     parser.add_argument("--out", metavar="DIR", help='output folder (default: the config\'s '
                         '"out", else sweeps/<config file name>)')
+    parser.add_argument("--replace-config", action="store_true", help="run in a folder that "
+                        "holds another config, which this one replaces; finished runs whose "
+                        "settings match are reused (default: refuse such a folder)")
     parser.set_defaults(run=run_args)
 
 
@@ -242,7 +284,8 @@ def run_args(args):
     """Run ``nplearn sweep`` from parsed ``args``; print the table; return the exit code."""
     try:
         result = sweep(args.config, n_jobs=args.n_jobs, scheduler=args.scheduler,
-                       local_cluster=args.local_cluster, out=args.out)
+                       local_cluster=args.local_cluster, out=args.out,
+                       replace_config=args.replace_config)
     except KeyboardInterrupt:
         print("nplearn: error: interrupted; finished runs are saved, the same command resumes",
               file=sys.stderr)
@@ -258,7 +301,8 @@ def run_args(args):
 
 
 def main(argv=None):
-    """``nplearn sweep CONFIG [--scheduler ADDRESS | --local-cluster] [--n-jobs N] [--out DIR]``."""
+    """``nplearn sweep CONFIG [--scheduler ADDRESS | --local-cluster] [--n-jobs N] [--out DIR]
+    [--replace-config]``."""
     parser = argparse.ArgumentParser(prog="nplearn sweep", description=DESCRIPTION)
     add_arguments(parser)
     try:
@@ -299,19 +343,6 @@ def _backend(n_jobs, scheduler, local_cluster):
         stack.enter_context(Client(scheduler))
         stack.enter_context(parallel_config(backend="dask"))
         yield
-
-
-def _read_run(path, run_id):
-    """``("done", record)``, ``("missing", None)`` or ``("corrupt", why)``."""
-    if not path.exists():
-        return "missing", None
-    try:
-        record = json.loads(path.read_text())
-    except (ValueError, OSError) as err:
-        return "corrupt", str(err)
-    if not isinstance(record, dict) or record.get("run_id") != run_id or "status" not in record:
-        return "corrupt", "not a run record of this run"
-    return "done", record
 
 
 def _num(v, scale=1):

@@ -1,4 +1,5 @@
-"""Sweep configs: read, check (errors that name the key and the fix), expand into runs.
+"""Sweep configs: read, check (errors that name the key and the fix), expand into runs; the
+checks of a sweep folder's config and run files against them.
 
 See :mod:`nplearn.experiments.sweep` for what a config holds; ``docs/sweeps.md`` for the schema.
 """
@@ -6,6 +7,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 from pathlib import Path
 
 from ..data import DATASET_NAMES
@@ -15,19 +17,24 @@ from ..optim import OPTIMIZERS
 from ..rules import RULES
 from .presets import settings as preset_settings
 
+STATUSES = ("ok", "diverged")     # of a run record
+RUN_KEYS = ("dataset", "seeds", "base", "grid", "presets")   # what makes two configs differ
+_SPLITS = ("test", "val", "train")  # a record's errors, as compare.SPLITS
 CONFIG_KEYS = ("dataset", "seeds", "base", "grid", "presets", "out", "data_dir")
 SETTINGS = tuple(k for k in Classifier().get_params() if k not in ("random_state", "verbose"))
 _IS_INT = lambda v: isinstance(v, int) and not isinstance(v, bool)       # noqa: E731
 _IS_NUM = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
 _POSITIVE_INT = (lambda v: _IS_INT(v) and v >= 1, "a positive integer")
-# setting -> (test of a value, what it must be); null (None) passes but for rule
-_CHECKS = {k: (lambda v, names=names: v in names, f"one of {', '.join(names)}") for k, names in
-           {"rule": RULES, "activation": ACTIVATIONS, "loss": LOSSES, "optimizer": OPTIMIZERS,
-            "dtype": ("float64", "float32")}.items()}
-_CHECKS.update(epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, pool=_POSITIVE_INT, **{
+#: setting -> (test of a value, what it must be): the words of every refusal, in the config
+#: check and on the command line (``nplearn train --epochs 0``); null (None) passes but for rule
+SETTING_RULES = {k: (lambda v, names=names: v in names, f"one of {', '.join(names)}")
+                 for k, names in {"rule": RULES, "activation": ACTIVATIONS, "loss": LOSSES,
+                                  "optimizer": OPTIMIZERS, "dtype": ("float64", "float32")}.items()}
+SETTING_RULES.update(epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, pool=_POSITIVE_INT, **{
     "hidden_sizes": (lambda v: isinstance(v, list) and all(_IS_INT(n) and n >= 1 for n in v),
                      "a list of positive integers, e.g. [100, 100]"),
-    "learning_rate": (lambda v: _IS_NUM(v) and v > 0, "a number > 0, e.g. 0.001"),
+    "learning_rate": (lambda v: _IS_NUM(v) and math.isfinite(v) and v > 0,
+                      "a finite number > 0, e.g. 0.001"),
     "dropout": (lambda v: _IS_NUM(v) and 0 <= v < 1, "a number in [0, 1)"),
     "schedule": (lambda v: isinstance(v, str), 'a string, e.g. "cosine" or "multistep:60"'),
     "rule_params": (lambda v: isinstance(v, dict), 'an object, e.g. {"alpha": 0.25}'),
@@ -136,22 +143,101 @@ def expand(config):
     return runs
 
 
-def _resolve(kwargs, presets):
-    """Every ``Classifier`` setting of one run, JSON-plain (lists, not tuples)."""
-    kwargs = dict(kwargs)
-    rule = kwargs.pop("rule", "dfa")
+def run_settings(rule="dfa", presets=True, **kwargs):
+    """Every ``Classifier`` setting of one run, JSON-plain (lists, not tuples).
+
+    ``presets``: the rule's preset updated by ``kwargs``, as
+    :func:`nplearn.experiments.settings` (what ``nplearn compare`` trains); else
+    ``Classifier``'s defaults updated by ``kwargs`` (what ``Classifier(rule=rule, **kwargs)``
+    and ``nplearn train`` train). Either way a ``None`` left is the rule's paper default
+    where it has one, and ``optimizer_params`` is the rule's only with the rule's optimiser,
+    as ``Classifier`` does.
+    """
     if presets:
         s = preset_settings(rule, **kwargs)
     else:
         s = Classifier(rule=rule, **kwargs).get_params()
-        s = {k: RULES[rule].defaults.get(k) if v is None else v for k, v in s.items()
-             if k in SETTINGS}
+        defaults = RULES[rule].defaults
+        if s["optimizer_params"] is None and s["optimizer"] not in (None, defaults["optimizer"]):
+            s["optimizer_params"] = {}
+        s = {k: defaults.get(k) if v is None else v for k, v in s.items() if k in SETTINGS}
     return json.loads(json.dumps(s))
+
+
+def _resolve(kwargs, presets):
+    kwargs = dict(kwargs)
+    return run_settings(kwargs.pop("rule", "dfa"), presets, **kwargs)
+
+
+def saved_config(out):
+    """The config in ``out/config.json``; ``ValueError`` saying how to proceed if unreadable."""
+    try:
+        return json.loads((out / "config.json").read_text())
+    except ValueError as err:
+        raise ValueError(f"{out / 'config.json'} is not valid JSON ({err}); run the sweep's "
+                         "config again with --replace-config to rewrite it") from None
+
+
+def check_same_sweep(out, c):
+    """``ValueError`` if ``out`` holds the config of another sweep (how to proceed in it)."""
+    if not (out / "config.json").exists():
+        return
+    saved = saved_config(out)
+    mine = json.loads(json.dumps(c))
+    differ = [k for k in RUN_KEYS if not isinstance(saved, dict) or saved.get(k) != mine[k]]
+    if differ:
+        raise ValueError(
+            f"{out} holds another sweep: its config.json differs from this config in "
+            f"{', '.join(differ)}. Give this sweep its own folder (--out DIR, or \"out\" in the "
+            "config); or, to change or extend the sweep in this folder on purpose, run again "
+            "with --replace-config (replace_config=True): finished runs whose settings match "
+            "are kept, and the table then reads this config's runs")
+
+
+def read_run(path, run):
+    """``("done", record)``, ``("missing", None)`` or ``("corrupt", why)`` for ``run``."""
+    if not path.exists():
+        return "missing", None
+    try:
+        record = json.loads(path.read_text())
+    except (ValueError, OSError) as err:
+        return "corrupt", str(err)
+    why = _invalid(record, run)
+    return ("corrupt", why) if why else ("done", record)
+
+
+def _invalid(record, run):
+    """What makes ``record`` not a complete record of ``run``; ``None`` if nothing."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    for key in ("run_id", "seed", "dataset", "settings"):
+        if key not in record:
+            return f'no "{key}"'
+        if record[key] != run[key]:
+            return f'"{key}" is not this run\'s'
+    if "status" not in record:
+        return 'no "status"'
+    status = record["status"]
+    if status not in STATUSES:
+        return f'"status" is {json.dumps(status)}, not one of {", ".join(STATUSES)}'
+    fields = {"seconds": lambda v: _IS_NUM(v) and math.isfinite(v) and v >= 0}
+    if status == "ok":
+        fields.update({f"{k}_error": lambda v: v is None or _IS_NUM(v) and 0 <= v <= 1
+                       for k in _SPLITS},
+                      epochs=lambda v: _IS_INT(v) and v >= 1)
+    else:
+        fields["message"] = lambda v: isinstance(v, str)
+    for key, ok in fields.items():
+        if key not in record:
+            return f'no "{key}"'
+        if not ok(record[key]):
+            return f'"{key}" is {json.dumps(record[key])[:40]}'
+    return None
 
 
 def _check_setting(key, value, where):
     _known(key, SETTINGS, "Classifier setting", where)
-    test, what = _CHECKS.get(key, (lambda v: True, ""))
+    test, what = SETTING_RULES.get(key, (lambda v: True, ""))
     if key == "rule" and value is None or value is not None and not test(value):
         raise ValueError(f"{where} = {json.dumps(value)} is not valid: {key} must be {what}")
 
