@@ -61,7 +61,7 @@ def test_delta_2_is_carried_forward_by_w2(trained):
     rule.updates(model, x, Y, trace=tr)
     df = {l: 1 - np.tanh(tr[f"a_{l}"]) ** 2 for l in (1, 2)}        # tanh'
     np.testing.assert_allclose(tr["delta_1"], (tr["e"] @ rule.B_["B1"].T) * df[1], rtol=1e-12)
-    carried = (tr["delta_1"] @ model.W[2].T) * df[2]               # DFA Eq. (9): (W_2 delta_1) ⊙ f'(a_2)
+    carried = (tr["delta_1"] @ model.W[2].T) * df[2]               # (W_2 delta_1) ⊙ f'(a_2)
     np.testing.assert_allclose(tr["delta_2"], carried, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(-tr["dW_2"], carried.T @ tr["h_1"] / len(x), rtol=1e-12,
                                atol=1e-15)                        # DFA Eq. (10)

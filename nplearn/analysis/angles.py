@@ -138,6 +138,7 @@ def angles_from_updates(trace_rule, g_rule, trace_ref, g_ref, n_layers):
         if key in trace_rule and key in trace_ref:
             d_rule, d_ref = np.asarray(trace_rule[key]), np.asarray(trace_ref[key])
             n = d_ref.shape[0]
-            deltas[l] = row_angles(d_rule.reshape(n, -1), d_ref.reshape(n, -1))   # conv: flat per sample
+            # a conv layer's delta_l (maps) is flattened per sample
+            deltas[l] = row_angles(d_rule.reshape(n, -1), d_ref.reshape(n, -1))
     weights = {l: angle(g_rule[f"W{l}"], g_ref[f"W{l}"]) for l in range(1, n_layers + 1)}
     return deltas, weights

@@ -79,7 +79,8 @@ class DRTP(LearningRule):
         Y = target_from_error(fwd.y_hat, e)                     # y* = y_hat - e, one-hot
         for l in range(1, L):
             dh = Y @ self.B_[f"B{l}"].T                         # B_l y*    (n, n_l)
-            delta[l] = model.through_f(l, dh, fwd)              # DFA Eq. (8) with y* in place of e: (B_l y*) ⊙ f'(a_l)
+            # DFA Eq. (8) with y* in place of e: (B_l y*) ⊙ f'(a_l)
+            delta[l] = model.through_f(l, dh, fwd)
         return delta
 
 
