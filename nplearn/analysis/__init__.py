@@ -1,6 +1,6 @@
 """Measurements on arrays, trained models and recorded histories: angles, embeddings, weights."""
-from .angles import (angle, feedback_angles, product, product_angle, row_angles,
-                     update_angles)
+from .angles import (angle, angles_from_updates, feedback_angles, product, product_angle,
+                     row_angles, update_angles)
 from .early_exit import EarlyExitRecorder
 from .embed import embed, knn_accuracy, layer_embeddings
 from .record import AlignmentRecorder
@@ -8,7 +8,7 @@ from .relaxation import HopfieldRecorder, loop_angles, relaxation_curves
 from .snapshots import HiddenSnapshots
 from .weights import weight_histograms, weight_norms
 
-__all__ = ["angle", "feedback_angles", "product", "product_angle", "row_angles",
+__all__ = ["angle", "angles_from_updates", "feedback_angles", "product", "product_angle", "row_angles",
            "update_angles", "EarlyExitRecorder", "embed", "knn_accuracy", "layer_embeddings", "AlignmentRecorder",
            "HiddenSnapshots", "HopfieldRecorder", "loop_angles", "relaxation_curves",
            "weight_histograms", "weight_norms"]

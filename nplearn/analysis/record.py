@@ -6,20 +6,25 @@ Attach it with ``Classifier.fit(..., callbacks=[rec])`` or
 
 ``update_angle_mean[l]``, ``update_angle_std[l]``
     mean and spread over the probe samples of the angle between the rule's
-    ``delta_l`` and BP's (DFA Theorem 1: below 90 deg means descent); empty lists for
-    a rule without ``deltas`` (EP, EFP);
+    ``delta_l`` and BP's (DFA Theorem 1: below 90 deg means descent);
 ``weight_angle[l]``
-    angle between the rule's and BP's update of ``W_l``;
+    angle between the update of ``W_l`` the rule returns (what the optimiser applies) and
+    BP's gradient of ``W_l`` (:func:`~nplearn.analysis.update_angles`);
 ``feedback_angle[name]``
     each feedback matrix vs the forward path it stands in for (EFP: each loop matrix vs
     the product of the others, Fig. 5);
 ``weight_norm[l]``
     Frobenius norm of ``W_l``.
 
+The update angles are measured on the networks BP differentiates (:class:`~nplearn.nn.MLP`,
+:class:`~nplearn.nn.ConvNet`); for the others (the Hopfield nets of EP and EFP, sigprop's,
+the spiking net) they are empty lists.
+
 The time it spends is kept in ``seconds_`` so its overhead can be reported.
 """
 import numpy as np
 
+from ..nn import MLP, ConvNet
 from .angles import feedback_angles, update_angles
 from .recorder import Recorder
 
@@ -52,9 +57,9 @@ class AlignmentRecorder(Recorder):
 
     def measure(self, state, x, Y):
         model, rule = state.model, state.rule
-        if getattr(rule, "deltas", None) is not None:
+        if isinstance(model, (MLP, ConvNet)):
             per_sample, per_weight = update_angles(model, rule, x, Y, seed=state.step)
-        else:                                   # EP, EFP: no delta_l to compare with BP's
+        else:                                   # EP, EFP, sigprop, spiking: no BP gradient here
             per_sample, per_weight = {}, {}
         h = self.history
         h["update_angle_mean"].append([_nanstat(np.nanmean, a) for a in per_sample.values()])

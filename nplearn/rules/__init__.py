@@ -7,6 +7,7 @@ name               paper                                  file
 ``fa``             DFA paper Eq. (7), Lillicrap 2016      ``rules/fa.py``
 ``dfa``            DFA paper Eq. (8)                      ``rules/dfa.py``
 ``ifa``            DFA paper Eq. (9)                      ``rules/ifa.py``
+``drtp``           Frenkel, Lefebvre & Bol 2021, Sec. 2   ``rules/drtp.py``
 ``bfa``            Luo, Fu & Glass 2017, Eq. (15)-(29)    ``rules/bfa.py``
 ``bdfa``           Luo, Fu & Glass 2017, Eq. (30)-(42)    ``rules/bdfa.py``
 ``ep``             Scellier & Bengio 2017; EFP Eq. (5)    ``rules/ep.py``
@@ -29,6 +30,7 @@ from .bdfa import BDFA
 from .bfa import BFA
 from .bp import BP
 from .dfa import DFA
+from .drtp import DRTP
 from .efp import EFP
 from .ep import EP
 from .fa import FA
@@ -38,7 +40,7 @@ from .sigprop import Sigprop
 from .sigprop_ct import SigpropCT
 from .spiking import SpikingBP, SpikingShallow, SpikingSigprop
 
-RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, BFA, BDFA, EP, EFP, PEPITA, Sigprop,
+RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, DRTP, BFA, BDFA, EP, EFP, PEPITA, Sigprop,
                                    SigpropCT, SpikingBP, SpikingShallow, SpikingSigprop)}
 
 
