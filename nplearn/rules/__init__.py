@@ -56,5 +56,5 @@ def get_rule(name, **params):
         raise ValueError(f"bad rule_params for {name!r}: {err}") from None
 
 
-__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA", "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow",
+__all__ = ["LearningRule", "DRTP", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA", "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow",
            "SpikingSigprop", "RULES", "get_rule"]
