@@ -128,9 +128,9 @@ def test_updates_shapes_dtypes_stats_and_trace(conv, rng):
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: Sigprop(generator="target_loop"), "choose one of"),
-    (lambda: Sigprop(output="softmax"), "choose one of"),
-    (lambda: Sigprop(comparison="cosine"), "choose one of"),
+    (lambda: Sigprop(generator="target_loop"), "generator must be one of .target_only., .target_input."),
+    (lambda: Sigprop(output="softmax"), "output must be one of"),
+    (lambda: Sigprop(comparison="cosine"), "comparison must be one of .dot., .l2."),
     (lambda: Sigprop(sparse=0), "positive integer"),
     (lambda: build(Sigprop(sparse=101), 64, 10, (100,)), "first layer's width"),
     (lambda: build(Sigprop(), 64, 10, (100,), loss="mse"), "loss='softmax_ce'"),

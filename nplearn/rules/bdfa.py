@@ -48,7 +48,7 @@ import numpy as np
 
 from ..nn import get_activation
 from ..nn.init import feedback_uniform
-from .base import LearningRule, forward_path
+from .base import LearningRule, check_number, forward_path
 
 sigmoid = get_activation("logistic").f      # sigma(x) = 1 / (1 + e^{-x}) of Eq. (31)
 
@@ -67,12 +67,10 @@ class BDFA(LearningRule):
     defaults = {**LearningRule.defaults, "learning_rate": 1e-4}
 
     def __init__(self, alpha=0.0):
-        self.alpha = alpha
+        self.alpha = check_number(self.name, "alpha", alpha, low=0)
 
     def setup(self, model, rng):
         self.require_dense(model)
-        if not np.isfinite(self.alpha) or self.alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha}")
         n, L = model.sizes, model.n_layers
         self.B_ = {f"B{l}": feedback_uniform(n[l], n[L], rng, model.dtype) for l in range(1, L)}
 

@@ -62,7 +62,11 @@ import numpy as np
 
 from ..nn import Forward, get_loss
 from ..nn.init import feedback_uniform
-from .base import LearningRule
+from .base import LearningRule, check_choice
+
+
+#: The reconstruction losses of ``x_loss`` (module docstring, Decisions).
+X_LOSSES = ("mse", "logistic_bce")
 
 
 class BFA(LearningRule):
@@ -79,11 +83,10 @@ class BFA(LearningRule):
     defaults = {**LearningRule.defaults, "learning_rate": 1e-4}
 
     def __init__(self, x_loss="mse"):
-        self.x_loss = x_loss
+        self.x_loss = check_choice(self.name, "x_loss", x_loss, X_LOSSES)
 
     def setup(self, model, rng):
         self.require_dense(model)
-        get_loss(self.x_loss)                          # fail early on a bad name
         n, L = model.sizes, model.n_layers
         self.B_ = {}
         for k in range(1, L + 1):                      # <-w_k: n_{L-k+1} -> n_{L-k}

@@ -45,7 +45,7 @@ Decisions (ALGORITHMS.md, "PEPITA")
 """
 import numpy as np
 
-from .base import LearningRule, fill_trace, forward_path
+from .base import LearningRule, check_choice, check_number, fill_trace, forward_path
 
 
 _FC_MNIST = {"hidden_sizes": (1024,), "activation": "relu", "loss": "softmax_ce",
@@ -90,19 +90,13 @@ class PEPITA(LearningRule):
                 "schedule": "multistep:60", "dropout": 0.1}
 
     def __init__(self, F_scale=0.05, output_error="standard", presynaptic="modulated"):
-        self.F_scale = F_scale
-        self.output_error = output_error
-        self.presynaptic = presynaptic
+        self.F_scale = check_number(self.name, "F_scale", F_scale, low=0)
+        self.output_error = check_choice(self.name, "output_error", output_error,
+                                         ("standard", "modulated"))
+        self.presynaptic = check_choice(self.name, "presynaptic", presynaptic,
+                                        ("modulated", "standard"))
 
     def setup(self, model, rng):
-        if self.output_error not in ("standard", "modulated"):
-            raise ValueError(f"output_error must be 'standard' or 'modulated', "
-                             f"got {self.output_error!r}")
-        if self.presynaptic not in ("modulated", "standard"):
-            raise ValueError(f"presynaptic must be 'modulated' or 'standard', "
-                             f"got {self.presynaptic!r}")
-        if not (np.isfinite(self.F_scale) and self.F_scale >= 0):
-            raise ValueError(f"F_scale must be a finite number >= 0, got {self.F_scale!r}")
         n_0, n_L = model.sizes[0], model.sizes[-1]
         r = self.F_scale * np.sqrt(6.0 / n_0)                     # Table 2: width 2 r
         self.B_ = {"F": rng.uniform(-r, r, size=(n_0, n_L)).astype(model.dtype)}
