@@ -211,3 +211,41 @@ def test_relaxation_curves_energy_falls_in_the_free_phase(batch):
     c = relaxation_curves(model, x, Y, n_free=15, n_clamped=5, beta=1.0, h=0.2)
     assert c["error"].shape == c["energy"].shape == (21,)
     assert np.all(np.diff(c["energy"][:16]) <= 1e-12)
+
+
+def test_input_map_is_the_identity_on_unit_interval_data_and_min_max_otherwise():
+    from nplearn.rules.hopfield_base import fit_input_map
+    assert fit_input_map(np.random.default_rng(0).uniform(0, 1, (20, 3))) == {}
+    X = np.array([[-2.0, 5.0, 1.0], [0.0, 7.0, 1.0], [2.0, 6.0, 1.0]])
+    m = fit_input_map(X)
+    mapped = (X - m["input_lo"]) * m["input_scale"]
+    np.testing.assert_allclose(mapped, [[0, 0, 0], [0.5, 1, 0], [1, 0.5, 0]])   # constant -> 0
+
+
+def test_standardised_inputs_are_mapped_in_training_and_prediction(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = nplearn.Classifier(rule="ep", hidden_sizes=(6,), epochs=1, random_state=0).fit(X, y)
+    lo, scale = clf.rule_.input_map_["input_lo"], clf.rule_.input_map_["input_scale"]
+    assert np.array_equal(lo, X.min(0)) and np.allclose(scale, 1 / (X.max(0) - X.min(0)))
+    s = free_phase(clf.model_, (X - lo) * scale, None, clf.model_.n_predict)
+    assert np.array_equal(clf.model_.logits(X), s[-1])           # prediction maps its input
+    clf.save(tmp_path / "m")
+    back = nplearn.Classifier.load(tmp_path / "m")
+    assert np.array_equal(back.predict_proba(X), clf.predict_proba(X))
+    digits = nplearn.load_dataset("digits")                      # pixels in [0, 1]: identity
+    clf = nplearn.Classifier(rule="ep", hidden_sizes=(6,), epochs=1, random_state=0)
+    assert clf.fit(digits.x_val, digits.y_val).rule_.state() == {
+        k: v for k, v in clf.rule_.state().items() if k.startswith("particle_")}
+
+
+@pytest.mark.parametrize("rule", ["ep", "efp", "sigprop_ct"])
+def test_direct_updates_outside_the_unit_interval_say_what_to_do(rule, batch):
+    x, Y = batch
+    model, r = build(rule, 8, 3, (5,), rng=0)
+    with pytest.raises(ValueError, match="MinMaxScaler.*rule.prepare"):
+        r.updates(model, x - 0.5, Y)
+    r.prepare(model, x - 0.5)                                    # fits the map: now it trains
+    g = r.updates(model, x - 0.5, Y)
+    assert all(np.all(np.isfinite(v)) for v in g.values())

@@ -37,14 +37,19 @@ Decisions
   batch's last call.
 * **Prediction** (Eq. 8): ``s_L`` after ``num_loops * n_free`` free steps from zero, i.e. the
   free phases of the loop run on end without the updates in between.
-* **Per-layer rates** ``alpha_l`` of Table 1 multiply ``g`` (:mod:`.hopfield_base`); use SGD
-  with ``learning_rate = 1``. Table 1's last rate is 0.0 (``alpha_4`` for two hidden layers,
-  ``alpha_5`` for three): we read it as the loop matrix, which then stays fixed, so the
-  default is ``train_loop=False`` ("The weights in the feedback loop connections may be fixed
-  or trained", Sec. 2; Fig. 5 shows both). ``train_loop=True`` needs ``L + 1`` rates.
-* **Defaults**: Table 1, 784-1500-1500-10 (16 / 8 / 2, h 0.5, beta 1.0, rates 0.2, 0.05,
-  0.01; :data:`TABLE_1` has both rows as ``Classifier`` settings). The paper trains one
-  example at a time (``batch_size=1``).
+* **Per-layer rates** ``alpha_l`` of Table 1 multiply ``g`` (:mod:`.hopfield_base`);
+  ``learning_rate`` is a global factor on them (1 in the paper). Table 1's last rate is 0.0
+  (``alpha_4`` for two hidden layers, ``alpha_5`` for three): we read it as the loop matrix,
+  which then stays fixed, so the default is ``train_loop=False`` ("The weights in the
+  feedback loop connections may be fixed or trained", Sec. 2; Fig. 5 shows both).
+* **Defaults** (chosen on validation splits for minibatches of 64 and one hidden layer; the
+  numbers are on the docs page "Defaults"): Table 1's dynamics (16 / 8 / 2, h 0.5, beta 1.0);
+  ``lr_layers=None`` gives Table 1's rates for two hidden layers (0.2, 0.05, 0.01) and for
+  three (0.064, 0.026, 0.004, 0.001), and for one hidden layer (not in the paper) the first
+  two, 0.2 and 0.05 (deeper: 0.01 for every further layer; a trained loop gets the output
+  layer's rate); SGD with ``learning_rate=3``: Table 1's rates are for one example per
+  update, a minibatch update is a mean. The paper's exact settings (``batch_size=1``,
+  factor 1) are ``Classifier`` settings in :data:`TABLE_1`.
 """
 from ..hopfield import clamped_phase, free_phase, hebbian_update
 from .base import check_flag, check_number
@@ -64,6 +69,10 @@ TABLE_1 = {   # EFP Table 1, as Classifier kwargs (MNIST, 784 inputs, one exampl
 }
 
 
+#: EFP Table 1's per-layer rates, by the number of weight matrices ``W_1..W_L`` (fixed loop).
+TABLE_1_RATES = {3: (0.2, 0.05, 0.01), 4: (0.064, 0.026, 0.004, 0.001)}
+
+
 class EFP(HopfieldRule):
     """Error forward-propagation: the loop {free, clamped, Eq. (6)} x ``num_loops`` (Sec. 3.2.2).
 
@@ -77,7 +86,7 @@ class EFP(HopfieldRule):
         Euler step size (0.5).
     lr_layers : tuple of float, optional
         ``alpha_l`` per weight matrix ``W_1..W_L`` (then ``W_loop`` if trained).
-        ``None``: Table 1's rates for 2 or 3 hidden layers, else ones.
+        ``None``: :meth:`default_lr_layers` (Table 1's rates for 2 or 3 hidden layers).
     train_loop : bool
         Train the loop matrix ``W_loop`` (default False: Table 1's rate 0).
     """
@@ -85,6 +94,7 @@ class EFP(HopfieldRule):
     name = "efp"
     paper = "Kohan, Rietman & Siegelmann (2018), arXiv:1808.03357, Eq. (1), (6)-(8)"
     connectivity = "loop"
+    defaults = {**HopfieldRule.defaults, "learning_rate": 3.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=2, beta=1.0, h=0.5, lr_layers=None,
                  train_loop=False):
@@ -105,11 +115,11 @@ class EFP(HopfieldRule):
         return int(self.num_loops) * self.n_free
 
     def default_lr_layers(self, n_rates):
-        if not self.train_loop and n_rates == 3:
-            return TABLE_1["784-1500-1500-10"]["rule_params"]["lr_layers"]
-        if not self.train_loop and n_rates == 4:
-            return TABLE_1["784-1500-1500-1500-10"]["rule_params"]["lr_layers"]
-        return (1.0,) * n_rates
+        """Table 1's rates for its depths, else ``(0.2, 0.05, 0.01, 0.01, ...)`` (module
+        docstring); a trained loop (the last of the ``n_rates``) gets the output layer's rate."""
+        L = n_rates - 1 if self.train_loop else n_rates          # weight matrices W_1..W_L
+        rates = TABLE_1_RATES.get(L, ((0.2, 0.05) + (0.01,) * (L - 2))[:L])
+        return rates + (rates[-1],) if self.train_loop else rates
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):
         net = super().make_model(sizes, activation, loss, init, dropout, dtype, rng, **conv)
