@@ -129,7 +129,7 @@ def test_updates_shapes_dtypes_stats_and_trace(conv, rng):
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: Sigprop(generator="target_loop"), "generator must be one of .target_only., .target_input."),
+    (lambda: Sigprop(generator="target_loop"), "generator must be one of 'target_only', 'tar"),
     (lambda: Sigprop(output="softmax"), "output must be one of"),
     (lambda: Sigprop(comparison="cosine"), "comparison must be one of .dot., .l2."),
     (lambda: Sigprop(sparse=0), "positive integer"),

@@ -78,6 +78,6 @@ def get_rule(name, **params):
 
 from .defaults import defaults_table, rule_defaults  # noqa: E402  (needs RULES)
 
-__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA", "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow",
-           "SpikingSigprop", "RULES", "get_rule", "rule_param_names",
-           "defaults_table", "rule_defaults"]
+__all__ = ["LearningRule", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA",
+           "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow", "SpikingSigprop", "RULES",
+           "get_rule", "rule_param_names", "defaults_table", "rule_defaults"]

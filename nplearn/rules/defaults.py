@@ -1,4 +1,4 @@
-"""What each rule trains with when the ``Classifier`` arguments are left ``None``, read from the code.
+"""What each rule trains with when ``Classifier``'s arguments are ``None``, read from the code.
 
 ``rule.defaults`` (activation, loss, optimizer, learning rate, and where set, optimiser
 hyperparameters, dropout and schedule), ``rule.default_init(activation)`` and the defaults of

@@ -33,7 +33,7 @@ training range still meet ``rho``'s clip. Without :meth:`prepare` (a direct
 import numpy as np
 
 from ..hopfield import HopfieldNet
-from .base import LearningRule, check_flag, check_number
+from .base import LearningRule, check_number
 
 
 def fit_input_map(X):
@@ -127,8 +127,8 @@ class HopfieldRule(LearningRule):
         n_rates = len([k for k in net.params if not k.startswith("b")])
         rates = self.default_lr_layers(n_rates) if self.lr_layers is None else self.lr_layers
         if len(rates) != n_rates:
-            raise ValueError(f"lr_layers needs one rate per trained weight matrix "
-                             f"({n_rates}: W1..W{net.n_layers}"
+            raise ValueError(f"rule {self.name!r}: lr_layers needs one rate per trained "
+                             f"weight matrix ({n_rates}: W1..W{net.n_layers}"
                              f"{' and W_loop' if 'W_loop' in net.params else ''}), got {rates}")
         self.rates_ = tuple(float(r) for r in rates)
         return net
