@@ -264,6 +264,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
                                         self.activation, self.loss, None, self.dropout,
                                         self.dtype, self._rng, self.rule_params,
                                         **self._conv_args(X.shape[1]))
+        self.rule_.prepare(self.model_, X)              # e.g. the Hopfield rules' input map
         defaults = self.rule_.defaults
         name = self.optimizer or defaults["optimizer"]
         hyper = self.optimizer_params

@@ -65,17 +65,56 @@ def test_ep_random_sign_draws_both_signs(batch):
     assert signs == {-1.0, 1.0}
 
 
-def test_ep_persistent_particles_start_the_next_free_phase(batch):
+def test_ep_persistent_particles_are_keyed_by_training_index(batch):
     x, Y = batch
     model, rule = build("ep", 8, 3, (5,), rng=0, rule_params={"random_sign": False})
-    rule.updates(model, x, Y)
-    assert len(rule.particles_) == len(x)
-    stored = [np.stack([rule.particles_[row.tobytes()][k] for row in x]) for k in range(2)]
-    assert np.array_equal(stored[1], free_phase(model, x, None, rule.n_free)[1])
+    x = np.vstack([x, x[:1]])                          # row 6 repeats row 0: its own particle
+    Y = np.vstack([Y, Y[:1]])
+    idx = np.array([3, 9, 0, 4, 1, 2, 5])
+    rule.updates(model, x, Y, idx=idx)
+    assert [p.shape for p in rule.particles_] == [(10, 5), (10, 3)]   # grown to max(idx) + 1
+    s0 = free_phase(model, x, None, rule.n_free)
+    for k in range(2):
+        assert np.array_equal(rule.particles_[k][idx], s0[k])
+        assert not rule.particles_[k][[6, 7, 8]].any()               # never seen: zero states
     tr = {}
-    rule.updates(model, x, Y, trace=tr)               # same weights (nothing applied)
-    expect = free_phase(model, x, stored, rule.n_free)
-    assert np.allclose(tr["s_free_1"], expect[0]) and np.allclose(tr["s_free_2"], expect[1])
+    rule.updates(model, x[::-1], Y[::-1], idx=idx[::-1], trace=tr)   # same weights, reordered
+    expect = free_phase(model, x[::-1], [s[::-1] for s in s0], rule.n_free)
+    assert np.array_equal(tr["s_free_1"], expect[0]) and np.array_equal(tr["s_free_2"], expect[1])
+    state = rule.state()
+    assert np.array_equal(state["particle_1"], rule.particles_[0])
+
+
+def test_ep_without_indices_starts_from_zero_and_stores_nothing(batch):
+    x, Y = batch
+    model, rule = build("ep", 8, 3, (5,), rng=0)
+    g1 = rule.updates(model, x, Y)
+    g2 = rule.updates(model, x, Y)                     # rng None: no random sign, no particles
+    assert all(np.array_equal(g1[k], g2[k]) for k in g1)
+    assert [p.shape[0] for p in rule.particles_] == [0, 0]
+    with pytest.raises(ValueError, match="idx"):
+        rule.updates(model, x, Y, idx=np.arange(3))
+
+
+def test_efp_loop_continues_by_call_number_not_by_array_identity(batch):
+    x, Y = batch
+    model, rule = build("efp", 8, 3, (5, 4), rng=0)
+    tr0, tr1, tr1_copy = {}, {}, {}
+    g0 = rule.updates(model, x, Y, loop=0, trace=tr0)
+    g1 = rule.updates(model, x.copy(), Y, loop=1, trace=tr1)   # a copy of the batch continues
+    expect = free_phase(model, x, [tr0["s_free_1"], tr0["s_free_2"], tr0["s_free_3"]],
+                        rule.n_free)
+    assert np.array_equal(tr1["s_free_3"], expect[2])
+    rule.updates(model, x, Y, loop=0)
+    rule.updates(model, x, Y, loop=1, trace=tr1_copy)
+    assert np.array_equal(tr1["s_free_3"], tr1_copy["s_free_3"])
+    with pytest.raises(ValueError, match="loop=0"):
+        rule.updates(model, x, Y, loop=1)                       # the batch's loop has ended
+    again = rule.updates(model, x.copy(), Y, loop=0)            # loop 0 always starts from zero
+    assert all(np.array_equal(g0[k], again[k]) for k in g0)
+    assert not all(np.array_equal(g0[k], g1[k]) for k in g0)
+    with pytest.raises(ValueError, match="num_loops"):
+        rule.updates(model, x, Y, loop=2)
 
 
 def test_efp_update_is_eq6_and_the_loop_matrix_stays_fixed_by_default(batch):
@@ -172,3 +211,41 @@ def test_relaxation_curves_energy_falls_in_the_free_phase(batch):
     c = relaxation_curves(model, x, Y, n_free=15, n_clamped=5, beta=1.0, h=0.2)
     assert c["error"].shape == c["energy"].shape == (21,)
     assert np.all(np.diff(c["energy"][:16]) <= 1e-12)
+
+
+def test_input_map_is_the_identity_on_unit_interval_data_and_min_max_otherwise():
+    from nplearn.rules.hopfield_base import fit_input_map
+    assert fit_input_map(np.random.default_rng(0).uniform(0, 1, (20, 3))) == {}
+    X = np.array([[-2.0, 5.0, 1.0], [0.0, 7.0, 1.0], [2.0, 6.0, 1.0]])
+    m = fit_input_map(X)
+    mapped = (X - m["input_lo"]) * m["input_scale"]
+    np.testing.assert_allclose(mapped, [[0, 0, 0], [0.5, 1, 0], [1, 0.5, 0]])   # constant -> 0
+
+
+def test_standardised_inputs_are_mapped_in_training_and_prediction(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    clf = nplearn.Classifier(rule="ep", hidden_sizes=(6,), epochs=1, random_state=0).fit(X, y)
+    lo, scale = clf.rule_.input_map_["input_lo"], clf.rule_.input_map_["input_scale"]
+    assert np.array_equal(lo, X.min(0)) and np.allclose(scale, 1 / (X.max(0) - X.min(0)))
+    s = free_phase(clf.model_, (X - lo) * scale, None, clf.model_.n_predict)
+    assert np.array_equal(clf.model_.logits(X), s[-1])           # prediction maps its input
+    clf.save(tmp_path / "m")
+    back = nplearn.Classifier.load(tmp_path / "m")
+    assert np.array_equal(back.predict_proba(X), clf.predict_proba(X))
+    digits = nplearn.load_dataset("digits")                      # pixels in [0, 1]: identity
+    clf = nplearn.Classifier(rule="ep", hidden_sizes=(6,), epochs=1, random_state=0)
+    assert clf.fit(digits.x_val, digits.y_val).rule_.state() == {
+        k: v for k, v in clf.rule_.state().items() if k.startswith("particle_")}
+
+
+@pytest.mark.parametrize("rule", ["ep", "efp", "sigprop_ct"])
+def test_direct_updates_outside_the_unit_interval_say_what_to_do(rule, batch):
+    x, Y = batch
+    model, r = build(rule, 8, 3, (5,), rng=0)
+    with pytest.raises(ValueError, match="MinMaxScaler.*rule.prepare"):
+        r.updates(model, x - 0.5, Y)
+    r.prepare(model, x - 0.5)                                    # fits the map: now it trains
+    g = r.updates(model, x - 0.5, Y)
+    assert all(np.all(np.isfinite(v)) for v in g.values())

@@ -78,7 +78,7 @@ def test_batch_form_and_variants_match_the_equations():
 
 def test_F_follows_table_2():
     net = MLP((64, 10, 10), init="he", rng=0)
-    rule = PEPITA()
+    rule = PEPITA(F_scale=0.05)                           # Table 2 (the default is 0.1)
     rule.setup(net, np.random.default_rng(0))
     F = rule.F_
     assert F.shape == (64, 10)

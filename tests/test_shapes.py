@@ -22,6 +22,7 @@ def test_updates_match_parameter_shapes(rule, seed):
     dtype = ["float64", "float32"][seed % 2]
     model, r = build(rule, n_in, n_out, hidden, rng=seed, dtype=dtype)
     x, Y = random_batch(rng, n, n_in, n_out, dtype)
+    r.prepare(model, x)                # the Hopfield rules map these normal inputs to [0, 1]
     tr = {}
     g = r.updates(model, x, Y, trace=tr)
     learned = r.learned_params()                    # trainable feedback (BFA, BDFA), if any

@@ -9,6 +9,7 @@ import pytest
 
 from nplearn import Classifier, load_dataset
 from nplearn.analysis.early_exit import EarlyExitRecorder
+from nplearn.experiments import PRESETS
 from nplearn.optim import get_optimizer
 from nplearn.rules.sigprop import Sigprop
 from nplearn.testing import central_differences, random_batch
@@ -128,9 +129,9 @@ def test_updates_shapes_dtypes_stats_and_trace(conv, rng):
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda: Sigprop(generator="target_loop"), "choose one of"),
-    (lambda: Sigprop(output="softmax"), "choose one of"),
-    (lambda: Sigprop(comparison="cosine"), "choose one of"),
+    (lambda: Sigprop(generator="target_loop"), "generator must be one of 'target_only', 'tar"),
+    (lambda: Sigprop(output="softmax"), "output must be one of"),
+    (lambda: Sigprop(comparison="cosine"), "comparison must be one of .dot., .l2."),
     (lambda: Sigprop(sparse=0), "positive integer"),
     (lambda: build(Sigprop(sparse=101), 64, 10, (100,)), "first layer's width"),
     (lambda: build(Sigprop(), 64, 10, (100,), loss="mse"), "loss='softmax_ce'"),
@@ -171,7 +172,8 @@ def test_classifier_estimator_takes_a_sigprop_instance():
 def _digits_error(seed, d, conv=None, epochs=50):
     model, rule = build(Sigprop(), 64, 10, (100,) if conv else (100, 100), rng=seed,
                         conv=conv, image_shape=(1, 8, 8) if conv else None)
-    train(model, rule, get_optimizer("adam", rule.defaults["learning_rate"]), d.x_train,
+    lr = PRESETS["sigprop"]["learning_rate"]                 # 4e-3, chosen for 50 epochs
+    train(model, rule, get_optimizer("adam", lr), d.x_train,
           d.y_train, epochs=epochs, batch_size=64, rng=seed, progress=False, eval_train=False)
     return float(np.mean(model.logits(d.x_test).argmax(1) != d.y_test))
 

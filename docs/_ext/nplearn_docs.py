@@ -11,6 +11,9 @@
     The ``--help`` of a script of the repository, e.g. ``data_scripts/download.py``.
 ``dataset-manifest``
     The files, sizes and licences of ``data_scripts/download.py``'s ``MANIFEST``.
+``rule-defaults``
+    What each rule trains with when the ``Classifier`` arguments are ``None``, from
+    :func:`nplearn.rules.defaults_table`.
 
 The rule-page helpers live in ``ruledocs.py``, which needs no Sphinx, so that
 ``tests/test_docs.py`` can use them too.
@@ -188,10 +191,38 @@ class DatasetManifest(SphinxDirective):
         return [table]
 
 
+class RuleDefaults(SphinxDirective):
+    has_content = False
+
+    def run(self):
+        from nplearn.rules.defaults import COLUMNS, defaults_table
+
+        table = nodes.table(classes=["rule-defaults"])
+        group = nodes.tgroup(cols=len(COLUMNS))
+        table += group
+        for width in (10, 10, 10, 9, 8, 10, 20, 33):
+            group += nodes.colspec(colwidth=width)
+        head = nodes.row()
+        for title in COLUMNS:
+            head += nodes.entry("", nodes.paragraph(text=title.replace("_", " ")))
+        group += nodes.thead("", head)
+        body = nodes.tbody()
+        for values in defaults_table():
+            row = nodes.row()
+            row += nodes.entry("", nodes.paragraph("", "", _doc_ref(f"rules/{values[0]}",
+                                                                    values[0])))
+            for v in values[1:]:
+                row += nodes.entry("", nodes.paragraph("", "", nodes.literal(text=v)))
+            body += row
+        group += body
+        return [table]
+
+
 def setup(app):
     app.setup_extension("eqtable")  # eqtable_root: where the repository is
     app.add_directive("rules-table", RulesTable)
     app.add_directive("nplearn-cli", CliHelp)
     app.add_directive("program-help", ProgramHelp)
     app.add_directive("dataset-manifest", DatasetManifest)
+    app.add_directive("rule-defaults", RuleDefaults)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -25,6 +25,8 @@ EP, EFP and ``sigprop_ct`` train a :class:`nplearn.hopfield.HopfieldNet`, ``sigp
 :class:`nplearn.snn.SpikingConvNet` (``LearningRule.make_model``); BP, FA, DFA and PEPITA
 train an :class:`~nplearn.nn.MLP` or, with ``conv=...``, a :class:`~nplearn.nn.ConvNet`.
 """
+import inspect
+
 from .base import LearningRule
 from .bdfa import BDFA
 from .bfa import BFA
@@ -44,17 +46,40 @@ RULES = {cls.name: cls for cls in (BP, FA, DFA, IFA, DRTP, BFA, BDFA, EP, EFP, P
                                    SigpropCT, SpikingBP, SpikingShallow, SpikingSigprop)}
 
 
+def rule_param_names(name):
+    """The hyperparameters rule ``name`` accepts in ``rule_params``: its constructor's
+    arguments, in order."""
+    sig = inspect.signature(RULES[name].__init__)
+    return [p.name for p in list(sig.parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
 def get_rule(name, **params):
-    """Build the rule called ``name`` with hyperparameters ``params``."""
+    """Build the rule called ``name`` with hyperparameters ``params``.
+
+    Raises a ValueError for an unknown name, for a key of ``params`` the rule does not take
+    (listing the ones it takes), and for a bad value (the rule's constructor checks each).
+    """
     if isinstance(name, LearningRule):
+        if params:
+            raise ValueError(f"rule_params {params} cannot be applied to a rule instance "
+                             f"({name!r}); pass rule={name.name!r} with rule_params, or give "
+                             f"them to the rule's constructor")
         return name
-    if name not in RULES:
+    if not isinstance(name, str) or name not in RULES:
         raise ValueError(f"unknown rule {name!r}; choose one of {sorted(RULES)}")
-    try:
-        return RULES[name](**params)
-    except TypeError as err:
-        raise ValueError(f"bad rule_params for {name!r}: {err}") from None
+    accepted = rule_param_names(name)
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        takes = (f"it takes {', '.join(accepted)}" if accepted
+                 else "it takes no rule_params")
+        raise ValueError(f"bad rule_params for {name!r}: unknown key(s) "
+                         f"{', '.join(map(repr, unknown))}; {takes}")
+    return RULES[name](**params)
 
 
-__all__ = ["LearningRule", "DRTP", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA", "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow",
-           "SpikingSigprop", "RULES", "get_rule"]
+from .defaults import defaults_table, rule_defaults  # noqa: E402  (needs RULES)
+
+__all__ = ["LearningRule", "DRTP", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA",
+           "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow", "SpikingSigprop", "RULES",
+           "get_rule", "rule_param_names", "defaults_table", "rule_defaults"]

@@ -21,6 +21,8 @@ and DFA run unchanged on convolutional networks: for a conv layer ``W^T delta`` 
 transposed convolution, ``⊙ f'`` first routes the signal back through max pooling, and
 Eq. (10) sums over the output pixels (:mod:`nplearn.nn.conv`).
 """
+import numbers
+
 import numpy as np
 
 from ..nn import MLP, ConvNet, get_activation
@@ -37,14 +39,19 @@ class LearningRule:
     Attributes
     ----------
     defaults : dict
-        The paper's settings used where the user passes ``None``: ``activation``,
-        ``loss``, ``optimizer``, ``learning_rate``.
+        The settings used where the user passes ``None``: ``activation``, ``loss``,
+        ``optimizer``, ``learning_rate`` (and, where a rule sets them, ``optimizer_params``,
+        ``dropout``, ``schedule``). They are chosen to learn small data sets in
+        ``Classifier``'s default 20 epochs (docs page "Defaults", with the validation
+        numbers behind each); the papers' own settings are spelled out separately.
     """
 
     name = None
     paper = None
+    # the DFA paper's tanh, logistic output with BCE and RMSprop; its learning rate was
+    # "roughly optimized for BP and then used for all methods": 3e-3 on validation here
     defaults = {"activation": "tanh", "loss": "logistic_bce", "optimizer": "rmsprop",
-                "learning_rate": 1e-3}
+                "learning_rate": 3e-3}
 
     #: Rule calls (and optimiser steps) per minibatch. EFP's Sec. 3.2.2 loop sets it to
     #: ``num_loops``; :func:`nplearn.train.train_step` honours it.
@@ -72,6 +79,14 @@ class LearningRule:
 
     def setup(self, model, rng):
         """Draw any fixed random state (feedback matrices) for ``model``; default: none."""
+
+    def prepare(self, model, X):
+        """Fit what the rule derives from the training inputs ``X``, before the first update.
+
+        :class:`nplearn.Classifier` calls it once, at the first fit (``fit``, or the first
+        ``partial_fit``); what it fits belongs in :meth:`state`. Default: nothing (the
+        Hopfield rules fit their input map, :mod:`nplearn.rules.hopfield_base`).
+        """
 
     def default_init(self, activation):
         """Name of the weight initialiser the paper uses with this activation."""
@@ -210,3 +225,38 @@ def forward_path(model, l):
     for k in range(model.n_layers - 1, l, -1):
         M = M @ W[k]
     return M
+
+
+# ------------------------------------------------------------ hyperparameter checks
+# Each rule checks its own hyperparameters once, in its constructor, with these: the message
+# names the rule, the knob and the accepted values.
+
+def check_choice(rule, name, value, choices):
+    """Raise a ValueError unless ``value`` is one of the strings ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"rule {rule!r}: {name} must be one of "
+                         f"{', '.join(repr(c) for c in choices)}; got {value!r}")
+    return value
+
+
+def check_flag(rule, name, value):
+    """Raise a ValueError unless ``value`` is True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"rule {rule!r}: {name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def check_number(rule, name, value, low=None, strict=False, integer=False, none_ok=False):
+    """Raise a ValueError unless ``value`` is a finite (integer) number ``>= low`` (``> low``
+    with ``strict``), or None when ``none_ok``; returns it as int or float."""
+    if value is None and none_ok:
+        return None
+    kind = "an integer" if integer else "a finite number"
+    bound = "" if low is None else f" {'>' if strict else '>='} {low}"
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    ok = ok and np.isfinite(value) and (not integer or float(value) == int(value))
+    ok = ok and (low is None or (value > low if strict else value >= low))
+    if not ok:
+        none = " or None" if none_ok else ""
+        raise ValueError(f"rule {rule!r}: {name} must be {kind}{bound}{none}; got {value!r}")
+    return int(value) if integer else float(value)

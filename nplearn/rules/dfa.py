@@ -25,7 +25,7 @@ shared_feedback : bool
     identical for all hidden layers" (Sec. 2). Off by default.
 """
 from ..nn.init import feedback_uniform
-from .base import LearningRule, forward_path, zero_init_if_bounded
+from .base import LearningRule, check_flag, forward_path, zero_init_if_bounded
 
 
 class DFA(LearningRule):
@@ -35,7 +35,7 @@ class DFA(LearningRule):
     paper = "Nøkland (2016), NeurIPS 29, Eq. (8)"
 
     def __init__(self, shared_feedback=False):
-        self.shared_feedback = shared_feedback
+        self.shared_feedback = check_flag(self.name, "shared_feedback", shared_feedback)
 
     def setup(self, model, rng):
         n, L = model.sizes, model.n_layers

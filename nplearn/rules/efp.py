@@ -31,20 +31,28 @@ Decisions
   checkpoints stay exact). The free phase of iteration ``i > 1`` continues from the free
   state ``s^0`` of iteration ``i - 1`` ("allow the network to start settling and be
   moving toward the fixed point when the network parameters are updated"); the first
-  starts from zero. The rule recognises the continuation by the batch array itself (the
-  same object, at most ``num_loops`` calls in a row).
+  starts from zero. The trainer passes the call number ``loop`` (0 .. ``num_loops - 1``):
+  ``loop = 0`` starts from zero, ``loop = k > 0`` continues from the free state of the
+  previous call (``loop = k - 1`` on the same batch), which the rule keeps until the
+  batch's last call.
 * **Prediction** (Eq. 8): ``s_L`` after ``num_loops * n_free`` free steps from zero, i.e. the
   free phases of the loop run on end without the updates in between.
-* **Per-layer rates** ``alpha_l`` of Table 1 multiply ``g`` (:mod:`.hopfield_base`); use SGD
-  with ``learning_rate = 1``. Table 1's last rate is 0.0 (``alpha_4`` for two hidden layers,
-  ``alpha_5`` for three): we read it as the loop matrix, which then stays fixed, so the
-  default is ``train_loop=False`` ("The weights in the feedback loop connections may be fixed
-  or trained", Sec. 2; Fig. 5 shows both). ``train_loop=True`` needs ``L + 1`` rates.
-* **Defaults**: Table 1, 784-1500-1500-10 (16 / 8 / 2, h 0.5, beta 1.0, rates 0.2, 0.05,
-  0.01; :data:`TABLE_1` has both rows as ``Classifier`` settings). The paper trains one
-  example at a time (``batch_size=1``).
+* **Per-layer rates** ``alpha_l`` of Table 1 multiply ``g`` (:mod:`.hopfield_base`);
+  ``learning_rate`` is a global factor on them (1 in the paper). Table 1's last rate is 0.0
+  (``alpha_4`` for two hidden layers, ``alpha_5`` for three): we read it as the loop matrix,
+  which then stays fixed, so the default is ``train_loop=False`` ("The weights in the
+  feedback loop connections may be fixed or trained", Sec. 2; Fig. 5 shows both).
+* **Defaults** (chosen on validation splits for minibatches of 64 and one hidden layer; the
+  numbers are on the docs page "Defaults"): Table 1's dynamics (16 / 8 / 2, h 0.5, beta 1.0);
+  ``lr_layers=None`` gives Table 1's rates for two hidden layers (0.2, 0.05, 0.01) and for
+  three (0.064, 0.026, 0.004, 0.001), and for one hidden layer (not in the paper) the first
+  two, 0.2 and 0.05 (deeper: 0.01 for every further layer; a trained loop gets the output
+  layer's rate); SGD with ``learning_rate=3``: Table 1's rates are for one example per
+  update, a minibatch update is a mean. The paper's exact settings (``batch_size=1``,
+  factor 1) are ``Classifier`` settings in :data:`TABLE_1`.
 """
 from ..hopfield import clamped_phase, free_phase, hebbian_update
+from .base import check_flag, check_number
 from .hopfield_base import HopfieldRule
 
 TABLE_1 = {   # EFP Table 1, as Classifier kwargs (MNIST, 784 inputs, one example per update)
@@ -61,6 +69,10 @@ TABLE_1 = {   # EFP Table 1, as Classifier kwargs (MNIST, 784 inputs, one exampl
 }
 
 
+#: EFP Table 1's per-layer rates, by the number of weight matrices ``W_1..W_L`` (fixed loop).
+TABLE_1_RATES = {3: (0.2, 0.05, 0.01), 4: (0.064, 0.026, 0.004, 0.001)}
+
+
 class EFP(HopfieldRule):
     """Error forward-propagation: the loop {free, clamped, Eq. (6)} x ``num_loops`` (Sec. 3.2.2).
 
@@ -74,7 +86,7 @@ class EFP(HopfieldRule):
         Euler step size (0.5).
     lr_layers : tuple of float, optional
         ``alpha_l`` per weight matrix ``W_1..W_L`` (then ``W_loop`` if trained).
-        ``None``: Table 1's rates for 2 or 3 hidden layers, else ones.
+        ``None``: :meth:`default_lr_layers` (Table 1's rates for 2 or 3 hidden layers).
     train_loop : bool
         Train the loop matrix ``W_loop`` (default False: Table 1's rate 0).
     """
@@ -82,16 +94,18 @@ class EFP(HopfieldRule):
     name = "efp"
     paper = "Kohan, Rietman & Siegelmann (2018), arXiv:1808.03357, Eq. (1), (6)-(8)"
     connectivity = "loop"
+    defaults = {**HopfieldRule.defaults, "learning_rate": 3.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=2, beta=1.0, h=0.5, lr_layers=None,
                  train_loop=False):
         self.n_free = n_free
         self.n_clamped = n_clamped
-        self.num_loops = num_loops
         self.beta = beta
         self.h = h
         self.lr_layers = lr_layers
-        self.train_loop = train_loop
+        self.num_loops = check_number(self.name, "num_loops", num_loops, low=1, integer=True)
+        self.train_loop = check_flag(self.name, "train_loop", train_loop)
+        self.check_dynamics()
 
     @property
     def steps_per_batch(self):
@@ -101,29 +115,42 @@ class EFP(HopfieldRule):
         return int(self.num_loops) * self.n_free
 
     def default_lr_layers(self, n_rates):
-        if not self.train_loop and n_rates == 3:
-            return TABLE_1["784-1500-1500-10"]["rule_params"]["lr_layers"]
-        if not self.train_loop and n_rates == 4:
-            return TABLE_1["784-1500-1500-1500-10"]["rule_params"]["lr_layers"]
-        return (1.0,) * n_rates
+        """Table 1's rates for its depths, else ``(0.2, 0.05, 0.01, 0.01, ...)`` (module
+        docstring); a trained loop (the last of the ``n_rates``) gets the output layer's rate."""
+        L = n_rates - 1 if self.train_loop else n_rates          # weight matrices W_1..W_L
+        rates = TABLE_1_RATES.get(L, ((0.2, 0.05) + (0.01,) * (L - 2))[:L])
+        return rates + (rates[-1],) if self.train_loop else rates
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):
-        if int(self.num_loops) != self.num_loops or self.num_loops < 1:
-            raise ValueError(f"num_loops must be an integer >= 1, got {self.num_loops}")
         net = super().make_model(sizes, activation, loss, init, dropout, dtype, rng, **conv)
         self.W_loop_ = net.W_loop        # the model's own array: fixed loops go in checkpoints
         self.carry_ = None
         return net
 
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
-        """One iteration of the loop of Sec. 3.2.2: ``g = -alpha_l Delta W_l`` (EFP Eq. 6)."""
-        carry = getattr(self, "carry_", None)
-        again = carry is not None and carry[0] is x and carry[2] < self.num_loops
-        start, k = (carry[1], carry[2]) if again else (None, 0)
+        """Iteration ``loop`` of the loop of Sec. 3.2.2: ``g = -alpha_l Delta W_l`` (EFP Eq. 6).
+
+        ``loop = 0`` starts the free phase from zero; ``loop = k > 0`` continues from the free
+        state of the call ``loop = k - 1`` (on the same batch: the trainer's order).
+        """
+        loop = int(loop)
+        if not 0 <= loop < self.num_loops:
+            raise ValueError(f"loop must be in 0..{self.num_loops - 1} (num_loops="
+                             f"{self.num_loops}); got {loop}")
+        start = None
+        if loop > 0:
+            carry = getattr(self, "carry_", None)
+            if carry is None or carry[0] != loop - 1 or carry[1][0].shape[0] != x.shape[0]:
+                raise ValueError(f"loop={loop} continues the free state of the call with "
+                                 f"loop={loop - 1} on the same batch, which did not come "
+                                 f"just before; start a batch with loop=0")
+            start = carry[1]
+        x = self.inputs(model, x)
         s0 = free_phase(model, x, start, self.n_free, self.h)             # EFP Eq. (1), (7)
         sb = clamped_phase(model, x, s0, Y, self.beta, self.n_clamped, self.h)   # EFP Eq. (1), (7)
         g = hebbian_update(model, "efp", x, s0, sb, self.beta)            # EFP Eq. (6)
-        self.carry_ = (x, s0, k + 1) if self.num_loops > 1 else None       # Sec. 3.2.2 loop
+        # Sec. 3.2.2: the next call on this batch continues from s0; none after the last
+        self.carry_ = (loop, s0) if loop + 1 < self.num_loops else None
         self.fill(model, x, Y, s0, sb, g, trace, stats)
         return self.scale(model, g)
 
@@ -143,9 +170,13 @@ class EFP(HopfieldRule):
         return pairs
 
     def state(self):
-        """The fixed loop matrix (it is not in ``model.params``), for checkpoints."""
-        return {} if self.train_loop else {"W_loop": self.W_loop_}
+        """The input map and the fixed loop matrix (not in ``model.params``), for checkpoints."""
+        out = super().state()
+        if not self.train_loop:
+            out["W_loop"] = self.W_loop_
+        return out
 
     def load_state(self, state):
-        if state and "W_loop" in state:
+        super().load_state(state)
+        if state and "W_loop" in state and not self.train_loop:
             self.W_loop_[...] = state["W_loop"]

@@ -1,23 +1,77 @@
-"""What EP and EFP share: they train a :class:`~nplearn.hopfield.HopfieldNet`, not an MLP.
+"""What EP, EFP and ``sigprop_ct`` share: they train a :class:`~nplearn.hopfield.HopfieldNet`.
 
-Both rules relax the network to a free fixed point ``s^0`` (EFP Eq. 1, 7), then nudge the
+The rules relax the network to a free fixed point ``s^0`` (EFP Eq. 1, 7), then nudge the
 output toward the target (``beta``, EFP Eq. 3-4) and update from the two states with a
 Hebbian rule (EFP Eq. 5 or 6, :func:`nplearn.hopfield.hebbian_update`). The engine lives in
 :mod:`nplearn.hopfield`; this class only adapts it to the training loop:
 
-* :meth:`make_model` builds the ``HopfieldNet`` (hard-sigmoid rates, the half squared
-  error of EFP Eq. 3 as the monitored loss; no dropout);
+* :meth:`make_model` builds the network (hard-sigmoid rates, the half squared error of EFP
+  Eq. 3 as the monitored loss; no dropout);
 * per-layer learning rates (EFP Table 1, the EP reference code) are folded into ``g``:
-  ``g[W_l]`` and ``g[b_l]`` are multiplied by ``lr_layers[l - 1]``, so with SGD at
-  ``learning_rate = 1`` (the default) the step of layer ``l`` is ``lr_layers[l - 1] * Delta W_l``
-  exactly as in the papers; ``learning_rate`` is a global factor on top;
+  ``g[W_l]`` and ``g[b_l]`` are multiplied by ``lr_layers[l - 1]``, so with SGD the step of
+  layer ``l`` is ``learning_rate * lr_layers[l - 1] * Delta W_l``: ``learning_rate`` is a global
+  factor (1 with the papers' per-example rates);
 * there is no ``delta_l`` to compare with BP's, so ``deltas`` is ``None`` and
   :class:`nplearn.analysis.AlignmentRecorder` records no update angles for these rules.
+
+Inputs outside [0, 1]
+---------------------
+The network reads its input through ``rho(x) = clip(x, 0, 1)`` (EFP Eq. 1), made for pixels in
+[0, 1]; standardised features (negative, or above 1) would be clipped. :meth:`prepare` (which
+:class:`nplearn.Classifier` calls once, at the first fit, with the training inputs) therefore
+fits an INPUT MAP, stored in the network (:class:`ScaledInputHopfieldNet`) and in
+:meth:`state` (so checkpoints keep it):
+
+* training inputs all in [0, 1]: the identity (the papers' setting; nothing changes);
+* otherwise, per feature, ``x -> (x - lo) / (hi - lo)`` with ``lo, hi`` the feature's training
+  minimum and maximum (a constant feature maps to 0): the training data then span [0, 1].
+
+The map is applied before every relaxation, in training and in prediction; inputs beyond the
+training range still meet ``rho``'s clip. Without :meth:`prepare` (a direct
+``build`` + ``train``), a batch outside [0, 1] raises a ValueError that says what to do.
 """
 import numpy as np
 
 from ..hopfield import HopfieldNet
-from .base import LearningRule
+from .base import LearningRule, check_number
+
+
+def fit_input_map(X):
+    """The input map of the module docstring for training inputs ``X`` ``(n, n_0)``:
+    ``{}`` (identity) if every value is in [0, 1], else ``{"input_lo": lo, "input_scale":
+    1 / (hi - lo)}`` per feature (scale 1 for a constant feature)."""
+    X = np.asarray(X)
+    if X.size == 0 or (X.min() >= 0 and X.max() <= 1):
+        return {}
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = hi - lo
+    return {"input_lo": lo, "input_scale": 1.0 / np.where(span > 0, span, 1.0)}
+
+
+class ScaledInputHopfieldNet(HopfieldNet):
+    """A :class:`~nplearn.hopfield.HopfieldNet` whose input first goes through a fixed
+    per-feature affine map ``x -> (x - input_lo) * input_scale`` (module docstring).
+
+    ``input_map`` is a dict shared with the rule: empty (identity) until
+    :meth:`HopfieldRule.prepare` fills it. Prediction (:meth:`free_states`, hence ``logits``
+    and ``hidden``) maps its input; the engine's functions (``free_phase``, ``relax``) take
+    inputs already mapped (:meth:`map_input`).
+    """
+
+    def __init__(self, *args, input_map=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input_map = {} if input_map is None else input_map
+
+    def map_input(self, x):
+        """``x`` through the input map, in the network's dtype (``x`` itself if identity)."""
+        if not self.input_map:
+            return x
+        lo = self.input_map["input_lo"].astype(self.dtype, copy=False)
+        scale = self.input_map["input_scale"].astype(self.dtype, copy=False)
+        return (np.asarray(x, self.dtype) - lo) * scale
+
+    def free_states(self, x, backend="numba"):
+        return super().free_states(self.map_input(x), backend)
 
 
 class HopfieldRule(LearningRule):
@@ -40,6 +94,19 @@ class HopfieldRule(LearningRule):
         """Free Euler steps from zero behind a prediction (``model.logits``, EFP Eq. 8)."""
         return self.n_free
 
+    def check_dynamics(self):
+        """Check the hyperparameters every Hopfield rule has (called by the constructors)."""
+        for k in ("n_free", "n_clamped"):
+            setattr(self, k, check_number(self.name, k, getattr(self, k), low=1, integer=True))
+        self.beta = check_number(self.name, "beta", self.beta, low=0, strict=True)
+        self.h = check_number(self.name, "h", self.h, low=0, strict=True)
+        if self.lr_layers is not None:
+            if isinstance(self.lr_layers, (str, bytes)) or not hasattr(self.lr_layers, "__len__"):
+                raise ValueError(f"rule {self.name!r}: lr_layers must be None or a sequence of "
+                                 f"rates >= 0, one per weight matrix; got {self.lr_layers!r}")
+            self.lr_layers = tuple(check_number(self.name, "lr_layers[i]", r, low=0)
+                                   for r in self.lr_layers)
+
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, conv=None,
                    image_shape=None, pool=2):
         if conv is not None:
@@ -52,23 +119,42 @@ class HopfieldRule(LearningRule):
                              f"{activation!r}, {loss!r}")
         if dropout:
             raise ValueError(f"rule {self.name!r} does not support dropout (got {dropout})")
-        for k in ("n_free", "n_clamped"):
-            v = getattr(self, k)
-            if int(v) != v or v < 1:
-                raise ValueError(f"{k} must be an integer >= 1, got {v}")
-        if not np.isfinite(self.beta) or self.beta <= 0:
-            raise ValueError(f"beta must be finite and > 0, got {self.beta}")
-        net = HopfieldNet(sizes, connectivity=self.connectivity,
-                          train_loop=getattr(self, "train_loop", True), init=init, dtype=dtype,
-                          rng=rng, n_predict=self.predict_steps(), h=self.h)
+        self.input_map_ = {}
+        net = ScaledInputHopfieldNet(sizes, connectivity=self.connectivity,
+                                     train_loop=getattr(self, "train_loop", True), init=init,
+                                     dtype=dtype, rng=rng, n_predict=self.predict_steps(),
+                                     h=self.h, input_map=self.input_map_)
         n_rates = len([k for k in net.params if not k.startswith("b")])
         rates = self.default_lr_layers(n_rates) if self.lr_layers is None else self.lr_layers
         if len(rates) != n_rates:
-            raise ValueError(f"lr_layers needs one rate per trained weight matrix "
-                             f"({n_rates}: W1..W{net.n_layers}"
+            raise ValueError(f"rule {self.name!r}: lr_layers needs one rate per trained "
+                             f"weight matrix ({n_rates}: W1..W{net.n_layers}"
                              f"{' and W_loop' if 'W_loop' in net.params else ''}), got {rates}")
         self.rates_ = tuple(float(r) for r in rates)
         return net
+
+    def prepare(self, model, X):
+        """Fit the input map (module docstring) to the training inputs ``X`` ``(n, n_0)``.
+
+        :class:`nplearn.Classifier` calls it once, at the first fit; a loaded checkpoint
+        restores the map instead (:meth:`load_state`).
+        """
+        self.input_map_.clear()
+        self.input_map_.update({k: v.astype(model.dtype) for k, v in fit_input_map(X).items()})
+
+    def inputs(self, model, x):
+        """The batch as the network reads it: through the input map if fitted; else ``x``,
+        which must then lie in [0, 1]."""
+        if self.input_map_:
+            return model.map_input(x)
+        if x.size and (x.min() < 0 or x.max() > 1):
+            raise ValueError(
+                f"rule {self.name!r} reads its input through rho = clip(x, 0, 1) (EFP Eq. 1), "
+                f"so values outside [0, 1] would be clipped; got values in "
+                f"[{x.min():.3g}, {x.max():.3g}]. Scale the inputs to [0, 1] (e.g. "
+                f"sklearn.preprocessing.MinMaxScaler), or call rule.prepare(model, X_train) "
+                f"to fit the rule's input map (nplearn.Classifier does this at the first fit).")
+        return x
 
     def scale(self, model, g):
         """Fold the per-layer learning rates into ``g`` (module docstring)."""
@@ -94,7 +180,10 @@ class HopfieldRule(LearningRule):
             trace["e"] = s_free[-1] - Y                                    # s_out - d
 
     def state(self):
-        return {}
+        """The fitted input map (empty if the identity), for checkpoints."""
+        return dict(self.input_map_)
 
     def load_state(self, state):
-        pass
+        self.input_map_.clear()
+        self.input_map_.update({k: np.array(state[k]) for k in ("input_lo", "input_scale")
+                                if k in state})

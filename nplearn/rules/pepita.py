@@ -22,10 +22,11 @@ product ``W_L ... W_1`` comes to ANTI-align with ``F^T`` (angle above 90 deg, Fi
 module's :meth:`PEPITA.feedback_pairs` lets :class:`nplearn.analysis.AlignmentRecorder` record
 that angle.
 
-Decisions (ALGORITHMS.md, "PEPITA")
------------------------------------
-* ``F`` is uniform in ``+-F_scale sqrt(6 / n_0)`` with ``F_scale = 0.05``: Table 2 prints
-  "0.05 * 2 sqrt(6/d)", the WIDTH of that interval.
+Decisions
+---------
+* ``F`` is uniform in ``+-F_scale sqrt(6 / n_0)``: Table 2 prints "0.05 * 2 sqrt(6/d)", the
+  WIDTH of that interval, so the paper's ``F_scale`` is 0.05. The default is 0.1, chosen on
+  validation splits for 20 epochs of a 100-unit layer (docs page "Defaults").
 * ``e = softmax(a_L) - onehot`` from the standard pass, in Eq. (5) too (Algorithm 1 as printed;
   ``output_error="modulated"`` uses the modulated pass's error instead, as the authors' code).
 * The modulated pass reuses the standard pass's dropout masks, so the two passes differ only
@@ -45,7 +46,7 @@ Decisions (ALGORITHMS.md, "PEPITA")
 """
 import numpy as np
 
-from .base import LearningRule, fill_trace, forward_path
+from .base import LearningRule, check_choice, check_number, fill_trace, forward_path
 
 
 _FC_MNIST = {"hidden_sizes": (1024,), "activation": "relu", "loss": "softmax_ce",
@@ -67,7 +68,8 @@ class PEPITA(LearningRule):
     Parameters
     ----------
     F_scale : float
-        ``F`` is uniform in ``+-F_scale * sqrt(6 / n_0)`` (Table 2: 0.05).
+        ``F`` is uniform in ``+-F_scale * sqrt(6 / n_0)`` (Table 2: 0.05; default 0.1,
+        chosen on validation splits for 20 epochs of a 100-unit layer, docs page "Defaults").
     output_error : {"standard", "modulated"}
         The error ``e`` in the output update Eq. (5): the standard pass's (Algorithm 1) or the
         modulated pass's.
@@ -89,20 +91,14 @@ class PEPITA(LearningRule):
                 "optimizer_params": {"momentum": 0.9}, "learning_rate": 0.1,
                 "schedule": "multistep:60", "dropout": 0.1}
 
-    def __init__(self, F_scale=0.05, output_error="standard", presynaptic="modulated"):
-        self.F_scale = F_scale
-        self.output_error = output_error
-        self.presynaptic = presynaptic
+    def __init__(self, F_scale=0.1, output_error="standard", presynaptic="modulated"):
+        self.F_scale = check_number(self.name, "F_scale", F_scale, low=0)
+        self.output_error = check_choice(self.name, "output_error", output_error,
+                                         ("standard", "modulated"))
+        self.presynaptic = check_choice(self.name, "presynaptic", presynaptic,
+                                        ("modulated", "standard"))
 
     def setup(self, model, rng):
-        if self.output_error not in ("standard", "modulated"):
-            raise ValueError(f"output_error must be 'standard' or 'modulated', "
-                             f"got {self.output_error!r}")
-        if self.presynaptic not in ("modulated", "standard"):
-            raise ValueError(f"presynaptic must be 'modulated' or 'standard', "
-                             f"got {self.presynaptic!r}")
-        if not (np.isfinite(self.F_scale) and self.F_scale >= 0):
-            raise ValueError(f"F_scale must be a finite number >= 0, got {self.F_scale!r}")
         n_0, n_L = model.sizes[0], model.sizes[-1]
         r = self.F_scale * np.sqrt(6.0 / n_0)                     # Table 2: width 2 r
         self.B_ = {"F": rng.uniform(-r, r, size=(n_0, n_L)).astype(model.dtype)}

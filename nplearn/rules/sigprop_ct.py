@@ -21,7 +21,10 @@ NumPy twins), so this rule only changes what the papers change:
   ``train_loop=True`` by default; ``train_loop=False`` is Fig. 4's fixed loop-back layer;
 * **one free / clamped / update cycle per batch** (``num_loops=1``): Sec. V describes EP's
   three steps, without EFP's repeated loop of Sec. 3.2.2 (settable);
-* **the leak** of Eq. (13) is ``-s_j`` (``r_j = 1``), as in the engine (EFP Eq. 1).
+* **the leak** of Eq. (13) is ``-s_j`` (``r_j = 1``), as in the engine (EFP Eq. 1);
+* **defaults**: EFP's per-layer rates with the loop at the output layer's rate (one hidden
+  layer: 0.2, 0.05 and 0.05), SGD at ``learning_rate=4``, chosen on validation splits for
+  20 epochs of minibatches of 64 (docs page "Defaults"); sigprop prints no rates.
 
 ``g`` is NOT a gradient. Loop alignment (Fig. 4: each loop matrix against the product of the
 others) is recorded by :class:`nplearn.analysis.AlignmentRecorder` through
@@ -45,23 +48,19 @@ class SigpropCT(EFP):
         Euler step size (0.5).
     lr_layers : tuple of float, optional
         Rate per weight matrix ``W_1..W_L`` then ``W_loop`` (= ``S_1``) if trained.
-        ``None``: see :meth:`default_lr_layers`.
+        ``None``: EFP's :meth:`~nplearn.rules.EFP.default_lr_layers`, the loop at the output
+        layer's rate (our choice; sigprop gives no rates): for two hidden layers
+        0.2, 0.05, 0.01 and 0.01.
     train_loop : bool
         Train the loop (``S_1`` of Eq. 12) with Eq. (14) too (default True).
     """
 
     name = "sigprop_ct"
     paper = "Kohan, Rietman & Siegelmann (2023), IEEE TNNLS, Sec. V, Eq. (11)-(14)"
+    defaults = {**EFP.defaults, "learning_rate": 4.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=1, beta=1.0, h=0.5, lr_layers=None,
                  train_loop=True):
         super().__init__(n_free=n_free, n_clamped=n_clamped, num_loops=num_loops, beta=beta,
                          h=h, lr_layers=lr_layers, train_loop=train_loop)
 
-    def default_lr_layers(self, n_rates):
-        """Two hidden layers and a trained loop: EFP Table 1's rates (0.2, 0.05, 0.01) and the
-        output layer's 0.01 for the loop (our choice; sigprop gives no rates); otherwise
-        EFP's choice (Table 1 with a fixed loop, else ones)."""
-        if n_rates == 4 and self.train_loop:
-            return (0.2, 0.05, 0.01, 0.01)
-        return super().default_lr_layers(n_rates)          # fixed loop: EFP's Table 1 rates

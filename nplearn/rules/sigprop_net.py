@@ -47,6 +47,7 @@ from ..nn import get_activation, get_init, get_loss
 from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
 from ..nn.conv_geometry import as_rows, conv_geometry, image_shape_for, init_params
 from ..nn.layered import Layered, float_dtype
+from .base import check_choice, check_number
 from .sigprop_targets import COMPARISONS, GENERATORS, compare, generate, init_generator
 
 
@@ -243,9 +244,12 @@ def check_options(generator, output, comparison, sparse):
     for name, value, allowed in (("generator", generator, GENERATORS),
                                  ("output", output, ("target", "classifier")),
                                  ("comparison", comparison, COMPARISONS)):
-        if value not in allowed:
-            raise ValueError(f"unknown {name} {value!r}; choose one of {list(allowed)}")
-    if sparse is not None and (isinstance(sparse, bool) or int(sparse) != sparse or sparse < 1):
-        raise ValueError(f"sparse must be None (dense targets) or a positive integer, the "
-                         f"size of the target before zero-filling; got {sparse!r}")
+        check_choice("sigprop", name, value, allowed)
+    if sparse is not None:
+        try:
+            check_number("sigprop", "sparse", sparse, low=1, integer=True)
+        except ValueError:
+            raise ValueError(f"rule 'sigprop': sparse must be None (dense targets) or a "
+                             f"positive integer, the size of the target before zero-filling; "
+                             f"got {sparse!r}") from None
 
