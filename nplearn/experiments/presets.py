@@ -26,7 +26,8 @@ _DFA_PAPER_ON_DIGITS = {"hidden_sizes": (100, 100), "activation": "tanh", "loss"
                         "optimizer": "rmsprop", "learning_rate": 3e-3, "epochs": 60,
                         "batch_size": 64}
 
-PRESETS = {rule: dict(_DFA_PAPER_ON_DIGITS) for rule in ("bp", "fa", "dfa", "ifa", "drtp")}   # DRTP: the DFA family's baseline, same setting
+# DRTP (the baseline of the DFA-style tables) runs in the same setting as the DFA family.
+PRESETS = {rule: dict(_DFA_PAPER_ON_DIGITS) for rule in ("bp", "fa", "dfa", "ifa", "drtp")}
 PRESETS.update({rule: {**_DFA_PAPER_ON_DIGITS, "learning_rate": 1e-3} for rule in ("bfa", "bdfa")})
 _HOPFIELD_ON_DIGITS = {"activation": "hard_sigmoid", "loss": "mse", "optimizer": "sgd",
                        "epochs": 60, "batch_size": 20}
