@@ -71,6 +71,9 @@ nitpicky = False
 # checks it in headless Chromium). Set here as well as by the extension, so the page never
 # points at a CDN whatever the order in which Sphinx applies the two.
 mathjax_path = "mathjax/tex-chtml.js"
+# textmacros (a local file too): \_ and other macros inside \text{...}, e.g. \text{fan\_in}.
+mathjax3_config = {"loader": {"load": ["[tex]/textmacros"]},
+                   "tex": {"packages": {"[+]": ["textmacros"]}}}
 html_theme = "furo"
 html_title = f"nplearn {release}"
 html_static_path = []

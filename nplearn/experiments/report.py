@@ -21,6 +21,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
+from .. import __version__
 from ..plot.style import DPI, RC
 from ..train import atomic_write
 from .figures import FIGURES, METHOD_NAMES, available, draw, spec
@@ -112,6 +113,7 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: 0.3em 0.6em; text-align: rig
 th { background: #f4f4f4; vertical-align: bottom; }
 td { white-space: nowrap; }
 td.text { white-space: normal; text-align: left; overflow-wrap: anywhere; }
+th.text { text-align: left; }
 td:first-child, th:first-child { text-align: left; }
 td.rule { font-weight: 600; }
 figure { margin: 1em 0 0; }
@@ -133,7 +135,8 @@ def _page(result, images):
             f"<p class=\"meta\">{_e(d['name'])}: {d['n_train']} training / {d['n_val']} "
             f"validation / {d['n_test']} test samples, {d['n_features']} features, "
             f"{d['n_classes']} classes &middot; seed{'s' * (len(result['seeds']) > 1)} "
-            f"{_e(seeds)} &middot; nplearn {_e(result.get('nplearn_version', '?'))} &middot; "
+            f"{_e(seeds)} &middot; nplearn {_e(result.get('nplearn_version') or __version__)} "
+            "&middot; "
             f"{_e(result.get('date') or _now())}</p>"]
     if table:
         body += [f"<p class=\"meta\">Paper: {_e(table['citation'])}. {_e(table['scale'])} "
@@ -281,7 +284,9 @@ def _settings_tables(result):
 def _table(head, rows, escape=True, text_cols=()):
     cell = _e if escape else str
     td = lambda j: "<td class=\"text\">" if j in text_cols else "<td>"
-    out = ["<table>", "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
+    th = lambda j: "<th class=\"text\">" if j in text_cols else "<th>"
+    out = ["<table>", "<tr>" + "".join(f"{th(j)}{_e(h)}</th>" for j, h in enumerate(head))
+           + "</tr>"]
     for row in rows:
         out.append("<tr>" + f"<td class=\"rule\">{cell(row[0])}</td>"
                    + "".join(f"{td(j)}{cell(c)}</td>" for j, c in enumerate(row[1:], 1))

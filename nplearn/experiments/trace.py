@@ -21,6 +21,7 @@ from ..plot.trace import plot_step, step_panels
 from ..rules import RULES
 from ..train import atomic_write
 from .presets import settings
+from .report import CSS
 
 DESCRIPTION = ("Run ONE update of a learning rule on a small batch (Classifier.trace_step) and "
                "draw every matrix of it as a heatmap titled with the paper's symbol and "
@@ -84,7 +85,8 @@ def trace(rule, dataset="digits", hidden_sizes=(16, 12), n_samples=8, epochs=0, 
 def _page(rule, record, png, dataset, where):
     rows = "\n".join(
         f"<tr><td>{_e(p.row)}</td><td>{_e(p.col)}</td><td><code>{_e(p.key)}</code></td>"
-        f"<td><code>{_e(p.symbol)}</code></td><td>{_e(p.equation)}</td>"
+        f"<td class=\"text\"><code>{_e(p.symbol)}</code></td>"
+        f"<td class=\"text\">{_e(p.equation)}</td>"
         f"<td>{p.array.shape[0]}×{p.array.shape[1]}</td>"
         f"<td>{np.min(p.array):.3g}</td><td>{np.max(p.array):.3g}</td></tr>"
         for p in step_panels(record, rule))
@@ -94,21 +96,14 @@ def _page(rule, record, png, dataset, where):
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)}</title>
-<style>
-body {{ font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       color: #222; margin: 0; }}
-main {{ max-width: 1100px; margin: 0 auto; padding: 1.5em 1.5em 4em; }}
-img {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
-table {{ border-collapse: collapse; font-size: 0.9em; }}
-th, td {{ border-bottom: 1px solid #e3e3e3; padding: 0.25em 0.7em; text-align: left; }}
-th {{ background: #f4f4f4; }}
-</style>
+<style>{CSS}</style>
 </head>
 <body>
 <main>
 <h1>{_e(title)}</h1>
-<p>Batch loss {_e(f"{loss:.5g}" if loss is not None else "–")}. Columns are the layers (input
+<p class="note">Batch loss {_e(f"{loss:.5g}" if loss is not None else "–")}. Columns are the layers (input
 left, output right); rows what a matrix is. Each heatmap has its own colour scale: white 0, red
 positive, blue negative. δW is the change of the weights before the learning rate.</p>
 <figure><img alt="every matrix of one {_e(rule.upper())} update"

@@ -113,7 +113,7 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
     values += [v for marks in paper.values() for v in marks.values() if v is not None]
     has_zero = any(v <= 0 for v in values)
     with style.context():
-        fig, axes, _ = style.panel_grid(len(histories), panel_size=(2.27, 2.0), max_cols=3,
+        fig, axes, _ = style.panel_grid(len(histories), panel_size=(2.27, 2.3), max_cols=3,
                                         legend_slot=False, sharey=True)
         for ax, (setting, lines) in zip(axes, histories.items()):
             for label, hs in lines.items():
@@ -136,7 +136,7 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
         if any(v is not None for marks in paper.values() for v in marks.values()):
             handles.append(Line2D([], [], color="0.3", ls=":", lw=1.3, label=paper_note))
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
-                   ncol=min(len(handles), 5))
+                   ncol=min(len(handles), 6))
         title = style.seeds_phrase(n_seeds) if title is None else title
         if title:
             fig.suptitle(title)
