@@ -112,8 +112,9 @@ def test_terminal_table_and_recording_line(run_dir):
     lines = summary_table(result["summary"], result["runs"]).splitlines()
     head = lines[0].split("  ")
     assert [h.strip() for h in head if h.strip()][:5] == [
-        "rule", "epochs", "test error (%)", "validation error (%)", "training error (%)"]
-    assert "rec." not in lines[0] and "recording (% of time)" in lines[0]
+        "rule", "epochs", "test error", "validation error", "training error"]
+    assert "rec." not in lines[0] and "recording" in lines[0] and "every" not in lines[0]
+    assert lines[-3].startswith("errors in %: mean ± standard deviation")
     assert lines[2].startswith("bp") and lines[2].count("±") == 3   # test, val and train
     assert " 2 " in lines[2]                                       # the epochs column
     assert "→" in lines[2]

@@ -314,14 +314,15 @@ def _setting(v):
 # ------------------------------------------------------------------ the terminal table
 def summary_table(summary, runs=None):
     """Aligned text table of a ``compare(...)["summary"]``, as the report's: errors in %, mean
-    ± standard deviation over seeds, for the test, validation and training sets.
+    ± standard deviation over seeds, for the test, validation and training sets; a line under
+    it for each unit.
 
     ``runs`` (``compare(...)["runs"]``) adds an epochs column. Columns without a value (no
     recording, no embedding) are left out; a rule whose runs all diverged shows
     ``diverged``; ``runs`` counts finished / started.
     """
-    head = ["rule", "epochs", "test error (%)", "validation error (%)", "training error (%)",
-            "time (s)", "recording (% of time)", "5-NN input → last hidden (%)", "runs"]
+    head = ["rule", "epochs", "test error", "validation error", "training error", "time (s)",
+            "recording", "5-NN input → last", "runs"]
     rows = []
     for rule, s in summary.items():
         epochs = "–"
@@ -341,7 +342,12 @@ def summary_table(summary, runs=None):
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                        for i, (c, w) in enumerate(zip(r, widths))) for r in (head, *rows)]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    notes = ["errors in %: mean ± standard deviation over seeds, at the last epoch"]
+    if "recording" in head:
+        notes.append("recording: % of the fit time spent measuring alignment")
+    if "5-NN input → last" in head:
+        notes.append("5-NN: % accuracy in the 2-D map of the input and of the last hidden layer")
+    return "\n".join(lines + notes)
 
 
 def recording_line(result):
