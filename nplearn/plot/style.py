@@ -114,27 +114,26 @@ def panel_grid(n, panel_size=(3.3, 2.6), max_cols=2, legend_slot=True, sharey=Fa
     -------
     fig : matplotlib.figure.Figure
     axes : list of Axes
-        The ``n`` data panels, row by row.
-    spare : Axes or None
-        An empty grid cell (switched off) if there is one and ``legend_slot``, for the
-        legend; the other empty cells are removed.
+        The ``n`` data panels, row by row (the figure has no other Axes).
+    spare : SubplotSpec or None
+        The first empty grid cell if there is one and ``legend_slot``, where
+        :func:`legend_outside` puts the legend.
     """
     ncols = max(1, min(n, max_cols))
     nrows = -(-n // ncols)
     fig, grid = new_figure(ncols=ncols, nrows=nrows, panel_size=panel_size, sharey=sharey)
     grid = list(np.atleast_1d(grid).ravel())
     axes, empty = grid[:n], grid[n:]
-    spare = empty.pop(0) if empty and legend_slot else None
+    spare = empty[0].get_subplotspec() if empty and legend_slot else None
     for ax in empty:
         ax.remove()
-    if spare is not None:
-        spare.set_axis_off()
     return fig, axes, spare
 
 
 def legend_outside(fig, axes, spare=None, title=None, ncol=None):
     """One legend for the figure, of the lines actually drawn (each label once), outside the
-    data: in ``spare`` (an empty grid cell) if given, else below the panels.
+    data: centred in the empty grid cell ``spare`` (a SubplotSpec) if given, else below the
+    panels.
 
     Returns the Legend, or None when nothing was drawn.
     """
@@ -147,8 +146,8 @@ def legend_outside(fig, axes, spare=None, title=None, ncol=None):
     if not handles:
         return None
     if spare is not None:
-        return spare.legend(handles, labels, loc="center", frameon=False, title=title,
-                            ncol=ncol or (1 if len(labels) <= 7 else 2))
+        return fig.legend(handles, labels, loc="center", bbox_to_anchor=spare.get_position(fig),
+                          frameon=False, title=title, ncol=ncol or (1 if len(labels) <= 7 else 2))
     if len(axes) == 1:                   # one panel: one column below it, as narrow as it
         return fig.legend(handles, labels, loc="outside lower center", frameon=False,
                           title=title, ncol=ncol or 1)
