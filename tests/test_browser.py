@@ -68,7 +68,8 @@ for (let n = walker.nextNode(); n; n = walker.nextNode()) {
 }
 document.querySelectorAll('img').forEach(img => {
   out.images += 1;
-  if (!img.complete || img.naturalWidth === 0) out.broken.push(img.getAttribute('src').slice(0, 80));
+  if (!img.complete || img.naturalWidth === 0)
+    out.broken.push(img.getAttribute('src').slice(0, 80));
 });
 return out;
 """

@@ -1,7 +1,7 @@
 """``nplearn trace``: one update of a rule, step by step, as a picture and a page.
 
 >>> from nplearn.experiments.trace import trace
->>> files = trace("dfa", hidden_sizes=(16, 12), n_samples=8, out_dir="runs/trace-dfa")  # doctest: +SKIP
+>>> result = trace("dfa", n_samples=8, out_dir="runs/trace-dfa")  # doctest: +SKIP
 
 :meth:`nplearn.Classifier.trace_step` runs ONE update on a batch and returns every
 intermediate; :func:`nplearn.plot.plot_step` draws each matrix as a heatmap with the paper's
@@ -103,9 +103,10 @@ def _page(rule, record, png, dataset, where):
 <body>
 <main>
 <h1>{_e(title)}</h1>
-<p class="note">Batch loss {_e(f"{loss:.5g}" if loss is not None else "–")}. Columns are the layers (input
-left, output right); rows what a matrix is. Each heatmap has its own colour scale: white 0, red
-positive, blue negative. δW is the change of the weights before the learning rate.</p>
+<p class="note">Batch loss {_e(f"{loss:.5g}" if loss is not None else "–")}. Columns are the
+layers (input left, output right); rows what a matrix is. Each heatmap has its own colour
+scale: white 0, red positive, blue negative. δW is the change of the weights before the
+learning rate.</p>
 <figure><img alt="every matrix of one {_e(rule.upper())} update"
 src="data:image/png;base64,{base64.b64encode(png).decode('ascii')}"></figure>
 <h2>The matrices</h2>

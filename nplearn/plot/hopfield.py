@@ -130,7 +130,8 @@ def _loop_series(history):
     loop entries (``W<l>``, ``W_loop``) of AlignmentRecorder's ``feedback_angle``."""
     if history.get("loop_angle") is not None:
         return [dict(e or {}) for e in history["loop_angle"]]
-    series = [{k: v for k, v in (e or {}).items() if k == "W_loop" or (k[:1] == "W" and k[1:].isdigit())}
+    loop = lambda k: k == "W_loop" or (k[:1] == "W" and k[1:].isdigit())
+    series = [{k: v for k, v in (e or {}).items() if loop(k)}
               for e in history.get("feedback_angle") or ()]
     return series if any(series) else []
 
