@@ -52,6 +52,7 @@ version = release = nplearn.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",   # MathJax 3 served from _static/mathjax: no CDN, renders offline
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_nb",
@@ -63,8 +64,16 @@ source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-n
 root_doc = "index"
 nitpicky = False
 
-# --- offline: nothing is fetched at build time --------------------------------------
-# No intersphinx. MathJax is a <script> URL that the reader's browser loads when viewing.
+# --- offline: nothing is fetched at build time, nor when a page is read ------------------
+# No intersphinx. MathJax 3 (its tex-chtml component and woff fonts) comes from the PyPI package
+# sphinx-mathjax-offline and is copied into _static/mathjax/ at the end of the build, so every
+# equation, the notebooks' Markdown math included, renders with no network (tests/test_browser.py
+# checks it in headless Chromium). Set here as well as by the extension, so the page never
+# points at a CDN whatever the order in which Sphinx applies the two.
+mathjax_path = "mathjax/tex-chtml.js"
+# textmacros (a local file too): \_ and other macros inside \text{...}, e.g. \text{fan\_in}.
+mathjax3_config = {"loader": {"load": ["[tex]/textmacros"]},
+                   "tex": {"packages": {"[+]": ["textmacros"]}}}
 html_theme = "furo"
 html_title = f"nplearn {release}"
 html_static_path = []

@@ -6,6 +6,7 @@ draw what a BFA model generates, run a resumable sweep.
     nplearn plot results --figure angles tsne
     nplearn generate runs/bfa --dataset digits
     nplearn sweep examples/sweep_digits.json --n-jobs 4
+    nplearn trace --rule dfa --out runs/trace-dfa
     python -m nplearn train --help
 
 ``train`` trains exactly what ``nplearn.Classifier(rule=RULE, ...)`` trains: a flag left
@@ -40,6 +41,7 @@ from .rules.bfa import generate
 from .experiments.sweep import DESCRIPTION as SWEEP_DESCRIPTION, add_arguments as add_sweep_arguments
 from .experiments.reproduce import DESCRIPTION as REPRODUCE_DESCRIPTION, add_arguments as add_reproduce_arguments
 from .experiments.sweep_config import SETTING_RULES, run_settings
+from .experiments.trace import DESCRIPTION as TRACE_DESCRIPTION, add_arguments as add_trace_arguments
 from .train import DivergenceError, atomic_write
 
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
@@ -162,6 +164,8 @@ def build_parser():
     add_reproduce_arguments(sub.add_parser("reproduce", help="reproduce a table of one of the "
                                            "five papers, ours beside the paper's",
                                            description=REPRODUCE_DESCRIPTION))
+    add_trace_arguments(sub.add_parser("trace", help="draw every matrix of one update of a rule "
+                                       "(PNG, SVG, HTML)", description=TRACE_DESCRIPTION))
     return parser
 
 

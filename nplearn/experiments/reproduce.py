@@ -135,6 +135,9 @@ def reproduce(name, scale="cpu", seeds=3, out_dir=None, progress=None, epochs=No
         result["cells"].append(cell)
     for d, entry in by_dataset.items():
         result["results"][d] = _compare_result(data[d], result["seeds"], entry)
+        result["results"][d]["table"] = {     # the paper's table, for the report of the runs
+            **{k: result[k] for k in ("name", "title", "citation", "scale", "metric", "notes")},
+            "cells": [c for c in result["cells"] if c["dataset"] == d]}
     result["markdown"] = format_markdown(result)
     if out_dir is not None:
         result["files"] = [str(p) for p in _save(result, Path(out_dir))]

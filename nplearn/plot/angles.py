@@ -1,8 +1,10 @@
 """Alignment angles over training, from :class:`nplearn.analysis.AlignmentRecorder` histories.
 
-Definitions: ALGORITHMS.md, "Alignment angles". An update direction within 90 deg of
-BP's descends the loss (Nøkland 2016, "Direct Feedback Alignment Provides Learning in
-Deep Neural Networks", Theorem 1), so every angle panel marks 90 deg.
+The angle between two update directions is ``arccos(<u, v> / (|u| |v|))`` in degrees. An
+update direction within 90 deg of BP's descends the loss (Nøkland 2016, "Direct Feedback
+Alignment Provides Learning in Deep Neural Networks", Theorem 1), so every angle panel
+marks 90 deg. Only the rules with a curve are in the legend: EP, EFP and the sigprop rules
+send no ``delta_l`` to the hidden layers, so they have no update angle.
 """
 import numpy as np
 
@@ -49,12 +51,13 @@ def plot_update_angles(records_by_rule, *, steps_per_epoch=None, band="samples",
     if n_hidden == 0:
         raise ValueError("the recorded networks have no hidden layer; no update angles to plot")
     with style.context():
-        fig, axes = style.new_figure(ncols=n_hidden, sharey=True)
-        axes = np.atleast_1d(axes)
+        fig, axes, spare = style.panel_grid(n_hidden, sharey=True)
         xlabel = "optimiser step"
         for l, ax in enumerate(axes):
             for rule, records in records_by_rule.items():
                 x, M = stack(records, "update_angle_mean", l)
+                if not np.isfinite(M).any():
+                    continue                    # no delta_l (EP, EFP, sigprop): nothing drawn
                 x, xlabel = x_axis(x, rule, steps_per_epoch)
                 mean = nan_reduce(np.mean, M)
                 if band == "samples":
@@ -64,11 +67,14 @@ def plot_update_angles(records_by_rule, *, steps_per_epoch=None, band="samples",
                     draw(ax, rule, x, mean, nan_reduce(np.min, M), nan_reduce(np.max, M))
             ax.set_title(f"hidden layer {l + 1}: " + rf"$\delta_{l + 1}$ vs BP's")
             ax.set_xlabel(xlabel)
+            _epoch_ticks(ax, xlabel)
             _angle_axis(ax, "below 90°: descent")
-        axes[0].set_ylabel("angle to BP's update (°)")
-        axes[0].legend(frameon=False, loc="upper right")
+            if ax.get_subplotspec().is_first_col():
+                ax.set_ylabel("angle to BP's update (°)")
+        style.legend_outside(fig, axes, spare, title="rule" if spare is not None else None)
         n = max(len(rs) for rs in records_by_rule.values())
-        fig.suptitle(title or (f"mean over {_seeds(n)} and probe samples; band: " +
+        fig.suptitle(title or (("mean over probe samples" if n == 1 else
+                                f"mean over {_seeds(n)} and probe samples") + "; band: " +
                                ("± std over samples" if band == "samples" else
                                 "min to max over seeds")))
     return fig
@@ -100,8 +106,8 @@ def plot_feedback_angles(records_by_rule, *, steps_per_epoch=None, title=None):
     names = sorted({n for rs in records_by_rule.values() for r in rs
                     for e in r["feedback_angle"] for n in e}, key=_natural)
     with style.context():
-        fig, axes = style.new_figure(ncols=len(names), sharey=True)
-        axes = np.atleast_1d(axes)
+        fig, axes, spare = style.panel_grid(len(names), panel_size=(2.27, 2.3), max_cols=3,
+                                            sharey=True)
         xlabel = "optimiser step"
         for ax, name in zip(axes, names):
             for rule, records in records_by_rule.items():
@@ -113,20 +119,29 @@ def plot_feedback_angles(records_by_rule, *, steps_per_epoch=None, title=None):
                      nan_reduce(np.max, Y))
             ax.set_title(f"feedback matrix {name}")
             ax.set_xlabel(xlabel)
+            _epoch_ticks(ax, xlabel)
             _angle_axis(ax, "below 90°: aligned")
-        axes[0].set_ylabel("angle of B to forward path (°)")
-        fullest = max(axes, key=lambda a: len(a.get_legend_handles_labels()[1]))  # not every rule has every B
-        fullest.legend(frameon=False, loc="upper right")
+            if ax.get_subplotspec().is_first_col():
+                ax.set_ylabel("angle to forward path (°)")
+        style.legend_outside(fig, axes, spare, title="rule" if spare is not None else None)
         n = max(len(rs) for rs in records_by_rule.values())
-        fig.suptitle(title or f"mean over {_seeds(n)}; band: min to max over seeds")
+        title = title or ("" if n == 1 else f"mean over {_seeds(n)}; band: min to max over seeds")
+        if title:
+            fig.suptitle(title)
     return fig
+
+
+def _epoch_ticks(ax, xlabel):
+    if xlabel == "epoch":
+        style.integer_epochs(ax)
 
 
 def _angle_axis(ax, note):
     """0-180 deg with a dashed line at 90 deg and what lies below it; x from 0."""
     ax.axhline(90, color="0.35", ls="--", lw=1, zorder=1)
     ax.annotate(note, (0.98, 90), xycoords=("axes fraction", "data"), xytext=(0, -3),
-                textcoords="offset points", ha="right", va="top", fontsize=7, color="0.35")
+                textcoords="offset points", ha="right", va="top", fontsize=style.MIN_FONT_PT,
+                color="0.35")
     ax.set_ylim(0, 180)
     ax.set_xlim(left=0)
     ax.set_yticks(range(0, 181, 30))

@@ -67,12 +67,12 @@ def plot_generated(images, image_shape=None, *, labels=None, class_means=None, e
                 if r == 0:
                     ax.set_title(labels[j])
                     if errors is not None:
-                        ax.set_xlabel(f"{errors[j]:.4f}", fontsize=7)
+                        ax.set_xlabel(f"{errors[j]:.4f}", fontsize=style.MIN_FONT_PT)
         axes[0, 0].set_ylabel("generated")
         if class_means is not None:
             axes[1, 0].set_ylabel("class mean")
         if errors is not None:
             fig.supxlabel("under each generated image: its mean squared error to the class mean",
-                          fontsize=7)
+                          fontsize=style.MIN_FONT_PT)
         fig.suptitle(title or "BFA: input generated from each one-hot label (Fig. 6)")
     return fig

@@ -5,6 +5,7 @@ Assignment Problem without a Backward Pass", Fig. 5 compares the weight
 distributions that BP and PEPITA reach, layer by layer; Fig. 3c their norms.
 """
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from . import style
 from ._records import draw, nan_reduce, stack, x_axis
@@ -36,8 +37,7 @@ def plot_weight_histograms(hists_by_rule, *, log_y=False, title=None):
     layers = sorted({k for hs in hists_by_rule.values() for h in hs for k in h},
                     key=lambda k: int(k[1:]) if k[1:].isdigit() else 10**6)   # W_loop last
     with style.context():
-        fig, axes = style.new_figure(ncols=len(layers))
-        axes = np.atleast_1d(axes)
+        fig, axes, spare = style.panel_grid(len(layers), panel_size=(2.27, 2.2), max_cols=3)
         for ax, layer in zip(axes, layers):
             n_weights = 0
             for rule, hs in hists_by_rule.items():
@@ -50,13 +50,18 @@ def plot_weight_histograms(hists_by_rule, *, log_y=False, title=None):
                 ax.stairs(density, edges, color=style.rule_color(rule), lw=1.4,
                           ls=style.rule_linestyle(rule), label=style.rule_label(rule))
             ax.set_title(f"{layer}: {n_weights:,} weights".replace(",", " "))
+            ax.tick_params(axis="x", labelrotation=0)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.set_xlabel("weight value")
             if log_y:
                 ax.set_yscale("log")
-        axes[0].set_ylabel("density (1 / weight unit)")
-        axes[0].legend(frameon=False)
+            if ax.get_subplotspec().is_first_col():
+                ax.set_ylabel("density (1 / weight unit)")
+        style.legend_outside(fig, axes, spare, title="rule" if spare is not None else None)
         n = max(len(hs) for hs in hists_by_rule.values())
-        fig.suptitle(title or f"trained weights, pooled over {n} seed{'s' * (n > 1)}")
+        title = title or (f"trained weights, pooled over {n} seeds" if n > 1 else "")
+        if title:
+            fig.suptitle(title)
     return fig
 
 
@@ -85,8 +90,7 @@ def plot_weight_norms(records_by_rule, *, steps_per_epoch=None, title=None):
     n_layers = max(len(e) for rs in records_by_rule.values() for r in rs
                    for e in r["weight_norm"])
     with style.context():
-        fig, axes = style.new_figure(ncols=n_layers)
-        axes = np.atleast_1d(axes)
+        fig, axes, spare = style.panel_grid(n_layers, panel_size=(2.27, 2.2), max_cols=3)
         xlabel = "optimiser step"
         for l, ax in enumerate(axes):
             for rule, records in records_by_rule.items():
@@ -98,10 +102,15 @@ def plot_weight_norms(records_by_rule, *, steps_per_epoch=None, title=None):
             ax.set_xlabel(xlabel)
             ax.set_ylim(bottom=0)
             ax.set_xlim(left=0)
-        axes[0].set_ylabel("Frobenius norm")
-        axes[0].legend(frameon=False)
+            if xlabel == "epoch":
+                style.integer_epochs(ax)
+            if ax.get_subplotspec().is_first_col():
+                ax.set_ylabel("Frobenius norm")
+        style.legend_outside(fig, axes, spare, title="rule" if spare is not None else None)
         n = max(len(rs) for rs in records_by_rule.values())
-        fig.suptitle(title or f"mean over {n} seed{'s' * (n > 1)}; band: min to max over seeds")
+        title = title or (f"mean over {n} seeds; band: min to max over seeds" if n > 1 else "")
+        if title:
+            fig.suptitle(title)
     return fig
 
 
