@@ -254,7 +254,7 @@ def _run_compare(args):
     d = result["dataset"]
     print(f"{d['name']}: {d['n_train']} train / {d['n_val']} val / {d['n_test']} test, "
           f"seeds {' '.join(map(str, result['seeds']))}\n")
-    print(format_table(result["summary"]))
+    print(format_table(result["summary"], result["runs"]))
     for run in result["runs"]:
         if run["status"] != "ok":
             print(f"{run['rule']} seed {run['seed']} diverged: {run['message']}")

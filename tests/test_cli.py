@@ -116,10 +116,10 @@ def test_compare_prints_table_and_writes_files(tmp_path, capsys):
                  "--embed", "pca", "--embed-samples", "100", "--record-every", "7",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "test error (%)" in out and str(tmp_path / "results.csv") in out
+    assert "test error" in out and str(tmp_path / "results.csv") in out
     assert {line.split()[0] for line in out.splitlines() if line[:3] in ("bp ", "ifa")} == \
         {"bp", "ifa"}
-    assert "recording overhead:" in out and "every 7 steps on 128 training samples" in out
+    assert "recording:" in out and "every 7 optimiser steps on 128 training samples" in out
     assert str(tmp_path / "report.html") in out
     saved = json.loads((tmp_path / "runs.json").read_text())
     assert saved["settings"]["ifa"]["epochs"] == 2

@@ -38,7 +38,7 @@ from ..estimator import Classifier
 from ..train import DivergenceError, atomic_write
 from .presets import DEFAULT_RULES, settings
 from .figures import save_embeddings, save_figures
-from .report import write_report
+from .report import recording_line, summary_table, write_report
 
 SPLITS = ("test", "val", "train")
 EMBED_METHODS = ("tsne", "pca", "none")
@@ -170,47 +170,16 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     return result
 
 
-def format_table(summary):
-    """Aligned text table of a ``compare(...)["summary"]``: errors in %, mean ± std over seeds.
-
-    A rule whose runs all diverged shows ``diverged``; ``runs`` counts finished/total.
-    ``rec. (%)`` is the share of fit time spent recording alignment (if recorded);
-    ``5-NN (%)`` the k-NN accuracy in the 2-D map of the input and of the last hidden
-    layer (if embedded).
-    """
-    head = ["rule", "test error (%)", "val error (%)", "train error (%)", "time (s)"]
-    rec = any(s.get("record_overhead_mean") is not None for s in summary.values())
-    knn = any(s.get("knn_input") is not None for s in summary.values())
-    head += ["rec. (%)"] * rec + ["5-NN (%) input → last"] * knn + ["runs"]
-    rows = []
-    for rule, s in summary.items():
-        test = ("diverged" if s["test_error_mean"] is None else
-                f"{100 * s['test_error_mean']:.2f} ± {100 * s['test_error_std']:.2f}")
-        row = [rule, test, _pct(s["val_error_mean"]), _pct(s["train_error_mean"]),
-               "-" if s["seconds_mean"] is None else f"{s['seconds_mean']:.2f}"]
-        if rec:
-            row.append(_pct(s.get("record_overhead_mean"), 1))
-        if knn:
-            row.append("-" if s.get("knn_input") is None else
-                       f"{100 * s['knn_input']:.1f} → {100 * s['knn_last']:.1f}")
-        rows.append((*row, f"{s['n_runs'] - s['n_diverged']}/{s['n_runs']}"))
-    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                       for i, (c, w) in enumerate(zip(r, widths))) for r in (head, *rows)]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def format_table(summary, runs=None):
+    """The terminal table of a ``compare(...)["summary"]``: :func:`nplearn.experiments.report.summary_table`
+    (errors in %, mean ± std over seeds for test, validation and training; an epochs column
+    with ``runs``)."""
+    return summary_table(summary, runs)
 
 
 def format_overhead(result):
-    """One line on the cost of recording, or ``""`` if nothing was recorded."""
-    rec, runs = result.get("record"), [r for r in result["runs"] if r.get("record_overhead")]
-    if not rec or not runs:
-        return ""
-    v = [100 * r["record_overhead"] for r in runs]
-    every = sorted(set(rec["every"].values()))
-    return (f"recording overhead: {np.mean(v):.1f} % of fit time on average (runs: "
-            f"{min(v):.1f} to {max(v):.1f} %), AlignmentRecorder every "
-            f"{'/'.join(map(str, every))} steps on {rec['probe_size']} training samples")
+    """One line on what recording measured and cost: :func:`nplearn.experiments.report.recording_line`."""
+    return recording_line(result)
 
 
 def format_threads(result):
@@ -360,9 +329,6 @@ def _mean(values):
     v = [x for x in values if x is not None]
     return float(np.mean(v)) if v else None
 
-
-def _pct(v, digits=2):
-    return "-" if v is None else f"{100 * v:.{digits}f}"
 
 
 def _num(v, scale=1):
