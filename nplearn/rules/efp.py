@@ -44,7 +44,7 @@ Decisions
   0.01; :data:`TABLE_1` has both rows as ``Classifier`` settings). The paper trains one
   example at a time (``batch_size=1``).
 """
-from ..hopfield import clamped_phase, free_phase, hebbian_update
+from ..hopfield import two_phase_update
 from .hopfield_base import HopfieldRule
 
 TABLE_1 = {   # EFP Table 1, as Classifier kwargs (MNIST, 784 inputs, one example per update)
@@ -120,9 +120,8 @@ class EFP(HopfieldRule):
         carry = getattr(self, "carry_", None)
         again = carry is not None and carry[0] is x and carry[2] < self.num_loops
         start, k = (carry[1], carry[2]) if again else (None, 0)
-        s0 = free_phase(model, x, start, self.n_free, self.h)             # EFP Eq. (1), (7)
-        sb = clamped_phase(model, x, s0, Y, self.beta, self.n_clamped, self.h)   # EFP Eq. (1), (7)
-        g = hebbian_update(model, "efp", x, s0, sb, self.beta)            # EFP Eq. (6)
+        s0, sb, g = two_phase_update(model, "efp", x, Y, self.beta, start, self.n_free,
+                                     self.n_clamped, self.h)               # EFP Eq. (1), (6), (7)
         self.carry_ = (x, s0, k + 1) if self.num_loops > 1 else None       # Sec. 3.2.2 loop
         self.fill(model, x, Y, s0, sb, g, trace, stats)
         return self.scale(model, g)
