@@ -160,9 +160,9 @@ def engine_products(net, n, loops, n_free, n_clamped, rule):
             for k, m in schedule(L, sym, n_steps):
                 if k > 0:
                     product(f"r{k} W{k + 1}^T", s[k], s[k + 1], m, W[k + 1])
-                if sym and k < L - 1:
+                if sym and k < L - 1:                  # via a transposed copy above 1 MB
                     product(f"r{k + 2} W{k + 2} (from above)", s[k + 2], s[k + 1], m, W[k + 2],
-                            b_T=False)
+                            b_T=W[k + 2].nbytes > 1 << 20)        # dynamics._transposes
                 if not sym and k == 0:
                     product(f"r{L} W_loop^T", s[L], s[1], m, net.W_loop)
         for l in range(1, L + 1):
@@ -225,7 +225,17 @@ def torch_products(net, n, loops, n_free, n_clamped, rule):
     return out
 
 
-def bench_case(name, rounds, per_round, pause, with_torch=True, with_numpy=False):
+def cpu_timed(fn):
+    """``fn`` timed by the process's CPU time (``time_interleaved`` takes a returned float
+    as the call's own time). With one thread this is the work done, whatever the load."""
+    def run():
+        t = time.process_time()
+        fn()
+        return time.process_time() - t
+    return run
+
+
+def bench_case(name, rounds, per_round, pause, with_torch=True, with_numpy=False, clock="wall"):
     from nplearn.hopfield import HopfieldNet, clamped_phase, free_phase, hebbian_update
     conn, sizes, n, loops, n_free, n_clamped, rule = CASES[name]
     net = HopfieldNet(sizes, conn, train_loop=False, dtype="float32", rng=0)   # Table 1: fixed
@@ -283,12 +293,15 @@ def bench_case(name, rounds, per_round, pause, with_torch=True, with_numpy=False
                                                              n_clamped, H_STEP)
     for fn in [*cases.values(), *parts.values()]:                   # compile / warm up
         fn()
+    if clock == "cpu":
+        cases = {k: cpu_timed(fn) for k, fn in cases.items()}
+        parts = {k: cpu_timed(fn) for k, fn in parts.items()}
     res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round, pause).items()}
     prof = {k: as_dict(v) for k, v in time_interleaved(parts, rounds, per_round, pause).items()}
     e = res["engine cycle"]
     rows = [{"case": k, **v, "samples_per_s": n / v["min_s"], "vs_engine": v["min_s"] / e["min_s"]}
             for k, v in res.items()]
-    out = {"name": name, "rows": rows, "profile": prof,
+    out = {"name": name, "clock": clock, "rows": rows, "profile": prof,
            "flop": sum(2 * m * kk * nn * c for (_, m, kk, nn, _, _), c in prods.items()),
            "products": [[*k, c] for k, c in prods.items()],
            "roofline": res["GEMM only (engine's products)"]["min_s"] / e["min_s"]}
@@ -366,7 +379,7 @@ def print_backends(rows):
 def print_case(e):
     conn, sizes, n, loops, n_free, n_clamped, rule = CASES[e["name"]]
     print(f"\n(2) {e['name']}, float32, {loops} x (free {n_free} + clamped {n_clamped} steps + "
-          f"{rule} update); engine products {e['flop'] / 1e9:.3f} GFLOP")
+          f"{rule} update); engine products {e['flop'] / 1e9:.3f} GFLOP; {e['clock']} time")
     print(f"  {'case':38s} {'best ms':>9s} {'samples/s':>10s} {'x engine':>8s} | "
           f"{'med. ms':>9s} {'spread':>6s}")
     for r in e["rows"]:
@@ -403,6 +416,10 @@ def main(argv=None):
     ap.add_argument("--cases", default=",".join(str(i) for i in range(len(CASES))),
                     help="comma-separated indices into CASES (default: all)")
     ap.add_argument("--twins", action="store_true", help="also time the NumPy twins' cycle")
+    ap.add_argument("--rounds", type=int, default=6, help="timed rounds of part (2)")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="part (2): 'cpu' times each call by the process's CPU time, which "
+                         "leaves out the time other processes hold the core (1 thread only)")
     ap.add_argument("--root", help="import nplearn from this checkout (e.g. an older commit)")
     ap.add_argument("--compile-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -447,9 +464,10 @@ def main(argv=None):
             for i in (int(v) for v in args.cases.split(",")):
                 name = list(CASES)[i]
                 small = CASES[name][2] == 1
-                rounds, per = (1, 2) if args.quick else ((6, 20) if small else (6, 3))
+                rounds, per = (1, 2) if args.quick else ((args.rounds, 20) if small else
+                                                         (args.rounds, 3))
                 e = bench_case(name, rounds, per, 0.05 if args.quick else 0.2, with_torch,
-                               args.twins)
+                               args.twins, args.clock)
                 print_case(e)
                 out["cases"].append(e)
                 spreads += [r["spread"] for r in e["rows"]]
