@@ -3,7 +3,8 @@ EP's update -> the cost gradient as beta -> 0, shapes, bad input."""
 import numpy as np
 import pytest
 
-from nplearn.hopfield import HopfieldNet, clamped_phase, free_phase, hebbian_update, relax
+from nplearn.hopfield import (HopfieldNet, clamped_phase, free_phase, hebbian_update, relax,
+                              two_phase_update)
 
 
 def _tiny(connectivity):
@@ -167,6 +168,12 @@ def test_bad_input_raises_value_error_naming_the_problem():
         hebbian_update(net, "chl", x, s, s, 0.0)
     with pytest.raises(ValueError, match="unknown Hebbian rule"):
         hebbian_update(net, "cd", x, s, s, 0.5)
+    with pytest.raises(ValueError, match=r"beta must be finite and > 0 for rule 'efp'"):
+        two_phase_update(net, "efp", x, d, -1.0, s)
+    with pytest.raises(ValueError, match=r"d must have shape \(6, 3\)"):
+        two_phase_update(net, "chl", x, d[:, :2], 1.0, s)
+    with pytest.raises(ValueError, match="n_steps"):
+        two_phase_update(net, "chl", x, d, 1.0, s, n_free=2.5)
     with pytest.raises(ValueError, match="connectivity"):
         HopfieldNet((3, 2), "recurrent")
     with pytest.raises(ValueError, match="symmetric weights"):

@@ -158,6 +158,8 @@ def _params(net):
 
 
 X = np.array([[0.2, 0.9, 0.5], [1.3, -0.4, 0.7]])                    # rho(x) clips 1.3 and -0.4
+# The rules refuse inputs outside [0, 1] in a direct call (no input map fitted); rho(X01) = rho(X)
+X01 = np.clip(X, 0.0, 1.0)
 D = np.array([[1.0, 0.0], [0.0, 1.0]])
 
 
@@ -240,7 +242,7 @@ def test_efp_rule_updates_are_minus_alpha_times_eq6_by_hand():
     S0 = run(P, as_lists(X), zero, 10)
     Sb = run(P, as_lists(X), S0, 5, 0.6, as_lists(D))
     dW = efp_eq6(P, as_lists(X), S0, Sb, 0.6)
-    g = rule.updates(model, X, D, loop=0)
+    g = rule.updates(model, X01, D, loop=0)
     alpha = {"W1": 0.3, "b1": 0.3, "W2": 0.2, "b2": 0.2, "W3": 0.1, "b3": 0.1, "W_loop": 0.05}
     assert set(g) == set(alpha)
     for k in alpha:
@@ -250,7 +252,7 @@ def test_efp_rule_updates_are_minus_alpha_times_eq6_by_hand():
     S0_2 = run(P, as_lists(X), S0, 10)
     Sb_2 = run(P, as_lists(X), S0_2, 5, 0.6, as_lists(D))
     dW_2 = efp_eq6(P, as_lists(X), S0_2, Sb_2, 0.6)
-    g_2 = rule.updates(model, X, D, loop=1)
+    g_2 = rule.updates(model, X01, D, loop=1)
     for k in alpha:
         np.testing.assert_allclose(g_2[k], -alpha[k] * np.array(dW_2[k]), rtol=1e-11, atol=1e-14)
 
@@ -262,7 +264,7 @@ def test_efp_fixed_loop_gets_no_update_and_is_used_in_the_dynamics():
     S0 = run(P, as_lists(X), zero, 10)
     Sb = run(P, as_lists(X), S0, 5, 0.6, as_lists(D))
     dW = efp_eq6(P, as_lists(X), S0, Sb, 0.6)
-    g = rule.updates(model, X, D)
+    g = rule.updates(model, X01, D)
     assert "W_loop" not in g
     for k, a in (("W1", 0.3), ("W2", 0.2), ("W3", 0.1)):
         np.testing.assert_allclose(g[k], -a * np.array(dW[k]), rtol=1e-11, atol=1e-14)
@@ -282,7 +284,7 @@ def test_sigprop_ct_loop_update_by_hand():
     Sb = run(P, as_lists(X), S0, 5, beta, as_lists(D))
     dS1 = [[sum(rho(S0[n][2][i]) * (rho(Sb[n][0][j]) - rho(S0[n][0][j])) for n in range(N))
             / (beta * N) for i in range(SIZES[-1])] for j in range(SIZES[1])]     # sigprop Eq. (14)
-    g = rule.updates(model, X, D)
+    g = rule.updates(model, X01, D)
     assert g["W_loop"].shape == (4, 2)
     np.testing.assert_allclose(g["W_loop"], -0.05 * np.array(dS1), rtol=1e-11, atol=1e-14)
     assert np.linalg.norm(dS1) > 1e-3
@@ -361,6 +363,6 @@ def test_ep_rule_updates_are_minus_alpha_times_eq5_by_hand():
     S0 = run(P, as_lists(X), zero, 15, symmetric=True)
     Sb = run(P, as_lists(X), S0, 6, 0.9, as_lists(D), symmetric=True)
     dW = chl_eq5(P, as_lists(X), S0, Sb, 0.9)
-    g = rule.updates(model, X, D)
+    g = rule.updates(model, X01, D)
     for k, a in (("W1", 0.4), ("b1", 0.4), ("W2", 0.15), ("b2", 0.15)):
         np.testing.assert_allclose(g[k], -a * np.array(dW[k]), rtol=1e-11, atol=1e-14)

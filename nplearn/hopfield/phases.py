@@ -5,10 +5,11 @@ A phase never modifies its starting state: it returns new arrays ``[s_1, ..., s_
 """
 import numpy as np
 
-from .dynamics import relax_numba, relax_numpy
+from .dynamics import phases_numba, phases_numpy, relax_numba, relax_numpy
 
 BACKENDS = ("numba", "numpy")
 RELAX = {"numpy": relax_numpy, "numba": relax_numba}
+PHASES = {"numpy": phases_numpy, "numba": phases_numba}
 
 
 def _check_array(name, a, shape, dtype):
@@ -70,25 +71,42 @@ def relax(net, x, s0=None, n_steps=20, beta=0.0, d=None, h=0.5, backend="numba")
     list of ndarray
         The states ``[s_1, ..., s_L]`` after ``n_steps`` steps, each in [0, 1] if ``n_steps > 0``.
     """
+    beta, h = check_phase(net, backend, beta, h, n_steps)
+    if beta != 0 and d is None:
+        raise ValueError("a nudged phase (beta != 0) needs the target d")
+    x, s0, d = check_inputs(net, x, s0, d)
+    s = start_state(net, x, s0)
+    if d is None:
+        d = np.zeros_like(s[-1])                            # unused: beta = 0
+    RELAX[backend](x, s, *kernel_params(net), net.symmetric, int(n_steps), h, beta, d)
+    return list(s)
+
+
+def check_phase(net, backend, beta, h, *n_steps):
+    """Validate the backend, step counts, ``beta`` and ``h``; returns them in ``net.dtype``."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    if int(n_steps) != n_steps or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative integer, got {n_steps}")
+    for n in n_steps:
+        if int(n) != n or n < 0:
+            raise ValueError(f"n_steps must be a non-negative integer, got {n}")
     beta = _check_scalar("beta", beta, net.dtype)
     h = _check_scalar("h", h, net.dtype)
     if h <= 0:
         raise ValueError(f"step size h must be > 0, got {h}")
-    if beta != 0 and d is None:
-        raise ValueError("a nudged phase (beta != 0) needs the target d")
-    x, s0, d = check_inputs(net, x, s0, d)
-    s = tuple(s_k.copy() for s_k in s0) if s0 is not None else tuple(net.zero_state(x.shape[0]))
-    if d is None:
-        d = np.zeros_like(s[-1])                            # unused: beta = 0
+    return beta, h
+
+
+def start_state(net, x, s0):
+    """A fresh tuple of states to relax in place: a copy of ``s0``, or zeros."""
+    return tuple(s_k.copy() for s_k in s0) if s0 is not None else tuple(net.zero_state(x.shape[0]))
+
+
+def kernel_params(net):
+    """``(W, b, W_loop)`` as the kernels take them: tuples of C-contiguous arrays of one dtype
+    (``W_loop`` is ``(0, 0)`` for a symmetric net)."""
     cast = lambda a: np.ascontiguousarray(a, dtype=net.dtype)    # one array type for Numba
     W, b = tuple(cast(W_l) for W_l in net.W[1:]), tuple(cast(b_l) for b_l in net.b[1:])
-    W_loop = cast(net.W_loop if not net.symmetric else np.zeros((0, 0)))
-    RELAX[backend](x, s, W, b, W_loop, net.symmetric, int(n_steps), h, beta, d)
-    return list(s)
+    return W, b, cast(net.W_loop if not net.symmetric else np.zeros((0, 0)))
 
 
 def free_phase(net, x, s0=None, n_steps=20, h=0.5, backend="numba"):

@@ -51,7 +51,7 @@ Decisions
   update, a minibatch update is a mean. The paper's exact settings (``batch_size=1``,
   factor 1) are ``Classifier`` settings in :data:`TABLE_1`.
 """
-from ..hopfield import clamped_phase, free_phase, hebbian_update
+from ..hopfield import two_phase_update
 from .base import check_flag, check_number
 from .hopfield_base import HopfieldRule
 
@@ -146,9 +146,9 @@ class EFP(HopfieldRule):
                                  f"just before; start a batch with loop=0")
             start = carry[1]
         x = self.inputs(model, x)
-        s0 = free_phase(model, x, start, self.n_free, self.h)             # EFP Eq. (1), (7)
-        sb = clamped_phase(model, x, s0, Y, self.beta, self.n_clamped, self.h)   # EFP Eq. (1), (7)
-        g = hebbian_update(model, "efp", x, s0, sb, self.beta)            # EFP Eq. (6)
+        # free phase from `start`, clamped phase from s0, then the update
+        s0, sb, g = two_phase_update(model, "efp", x, Y, self.beta, start, self.n_free,
+                                     self.n_clamped, self.h)               # EFP Eq. (1), (6), (7)
         # Sec. 3.2.2: the next call on this batch continues from s0; none after the last
         self.carry_ = (loop, s0) if loop + 1 < self.num_loops else None
         self.fill(model, x, Y, s0, sb, g, trace, stats)

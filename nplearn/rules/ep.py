@@ -44,7 +44,7 @@ Decisions
 """
 import numpy as np
 
-from ..hopfield import clamped_phase, free_phase, hebbian_update
+from ..hopfield import clamped_phase, free_phase, hebbian_update, two_phase_update
 from .base import check_flag, check_number
 from .hopfield_base import HopfieldRule
 
@@ -130,10 +130,9 @@ class EP(HopfieldRule):
             rng = np.random.default_rng(rng)                                # a seed
         x = self.inputs(model, x)
         n_free, n_clamped, h = self.n_free, self.n_clamped, self.h
-        s0 = free_phase(model, x, self._start(model, idx), n_free, h)      # EFP Eq. (1), (2), (7)
-        self._store(idx, s0)
         beta = float(self.beta)
         if self.symmetric_nudge:
+            s0 = free_phase(model, x, self._start(model, idx), n_free, h)  # EFP Eq. (1), (2), (7)
             sp = clamped_phase(model, x, s0, Y, beta, n_clamped, h)         # EFP Eq. (4): +beta
             sm = clamped_phase(model, x, s0, Y, -beta, n_clamped, h)        # EFP Eq. (4): -beta
             g = hebbian_update(model, "chl", x, sm, sp, 2 * beta)          # EFP Eq. (5), centred
@@ -141,8 +140,9 @@ class EP(HopfieldRule):
         else:
             if self.random_sign and rng is not None and rng.integers(2):
                 beta = -beta                                                # reference code
-            sb = clamped_phase(model, x, s0, Y, beta, n_clamped, h)         # EFP Eq. (3), (4), (7)
-            g = hebbian_update(model, "chl", x, s0, sb, beta)              # EFP Eq. (5)
+            s0, sb, g = two_phase_update(model, "chl", x, Y, beta, self._start(model, idx),
+                                         n_free, n_clamped, h)   # EFP Eq. (1)-(5), (7)
+        self._store(idx, s0)
         self.fill(model, x, Y, s0, sb, g, trace, stats)
         if trace is not None:
             trace["beta"] = beta
