@@ -1,0 +1,64 @@
+"""How many BLAS threads a training run uses, chosen from the size of its matrix products.
+
+OpenBLAS splits every product across its threads and the threads wait for each other at
+the end of it. On a laptop whose cores are also busy with something else (a second run,
+a browser), one of the threads is often descheduled and the others spin until it is back;
+for the short products of a minibatch step that wait is longer than the product itself.
+Measured on a 2-core machine (``benchmarks/README.md``, training-step section): a
+784-800-800-10 step at batch 64 ran 6-20x slower with two threads while one other
+CPU-bound process ran, and about 1.0-1.3x slower with one. Two threads pay only when each
+product is long enough to hide a scheduling delay of a few milliseconds.
+
+:func:`blas_threads` therefore gives one thread unless the largest product of a step has at
+least :data:`MIN_FLOP_PER_THREAD` floating-point operations per extra thread, and never
+more threads than the BLAS library is already allowed (an outer ``threadpool_limits`` or
+``OPENBLAS_NUM_THREADS`` is respected). :func:`nplearn.train.train` applies it with
+``threadpoolctl`` for the duration of the run.
+"""
+import os
+
+from threadpoolctl import threadpool_info, threadpool_limits
+
+#: Floating-point operations of the largest product of one step, per BLAS thread beyond
+#: the first, below which extra threads are not used (about 5 ms of one core's GEMM).
+MIN_FLOP_PER_THREAD = 5e8
+
+
+def largest_product_flop(model, batch_size):
+    """FLOPs of the largest matrix product of one forward pass at ``batch_size``.
+
+    A dense layer ``W_l`` of shape ``(n_l, n_{l-1})`` costs ``2 n n_l n_{l-1}``; a conv
+    kernel additionally runs at every output pixel (``model.conv_shapes[l]``).
+    """
+    conv_shapes = getattr(model, "conv_shapes", None)
+    best = 0.0
+    for k, p in model.params.items():
+        flop = 2.0 * batch_size * p.size
+        if p.ndim == 4 and conv_shapes is not None and k[1:].isdigit():
+            _, Ho, Wo = conv_shapes[int(k[1:])]
+            flop *= Ho * Wo
+        best = max(best, flop)
+    return best
+
+
+def blas_limit():
+    """Threads the loaded BLAS libraries may use now (the smallest of their limits)."""
+    counts = [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+    return min(counts) if counts else 1
+
+
+def blas_threads(model, batch_size, available=None):
+    """BLAS threads for training ``model`` at ``batch_size`` (module docstring).
+
+    ``available`` defaults to the smaller of the usable cores and :func:`blas_limit`.
+    """
+    if available is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        available = min(cores or 1, blas_limit())
+    extra = int(largest_product_flop(model, batch_size) // MIN_FLOP_PER_THREAD)
+    return max(1, min(int(available), 1 + extra))
+
+
+def limited(n_threads):
+    """Context manager: the BLAS libraries use ``n_threads`` threads inside it."""
+    return threadpool_limits(limits=int(n_threads), user_api="blas")
