@@ -163,9 +163,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
         nplearn.DivergenceError
             Training diverged (class Notes: the state afterwards).
         """
-        check_classifier_params(self.get_params())
+        check_classifier_params(self.get_params(deep=False))
         X, y = self._check_fit_data(X, y, reset=True)
-        self._init(X, np.unique(y))
+        self._init(X, _classes(y, "y"))
         return self._train(X, y, self.epochs, eval_sets, callbacks, eval_train, fresh=True)
 
     def partial_fit(self, X, y, classes=None, eval_sets=None, callbacks=(), eval_train=False):
@@ -175,11 +175,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
         unless ``y`` already contains every class. ``eval_sets`` and ``eval_train`` as in
         :meth:`fit`.
         """
-        check_classifier_params(self.get_params())
+        check_classifier_params(self.get_params(deep=False))
         first = not hasattr(self, "model_")
         X, y = self._check_fit_data(X, y, reset=first)
         if first:
-            self._init(X, np.unique(y) if classes is None else np.unique(classes))
+            self._init(X, _classes(y, "y") if classes is None else _classes(classes, "classes"))
         return self._train(X, y, 1, eval_sets, callbacks, eval_train, fresh=first)
 
     def trace_step(self, X, y, classes=None):
@@ -190,11 +190,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
         before the learning rate) and ``loss``. The network is created first if
         needed, so this works before ``fit``.
         """
-        check_classifier_params(self.get_params())
+        check_classifier_params(self.get_params(deep=False))
         first = not hasattr(self, "model_")
         X, y = self._check_fit_data(X, y, reset=first)
         if first:
-            self._init(X, np.unique(y) if classes is None else np.unique(classes))
+            self._init(X, _classes(y, "y") if classes is None else _classes(classes, "classes"))
         y_idx = self._encode(y)
         Y = one_hot(y_idx, len(self.classes_), self.model_.dtype)
         tr = train_step(self.model_, self.rule_, self.optimizer_,
@@ -247,7 +247,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         predicts identically and trains on bit for bit as this one would.
         """
         check_is_fitted(self, "model_")
-        params = spec.encode_params(self.get_params())
+        params = spec.encode_params(self.get_params(deep=False))
         classes, classes_kind = spec.encode_classes(self.classes_)
         arrays = {f"model/{k}": v for k, v in self.model_.params.items()}
         arrays.update({f"rule/{k}": v for k, v in self.rule_.state().items()})
@@ -282,31 +282,31 @@ class Classifier(ClassifierMixin, BaseEstimator):
                                     cls._get_param_names())
         self = cls(**params)
         try:
-            check_classifier_params(self.get_params())
+            check_classifier_params(self.get_params(deep=False))
         except ValueError as err:
-            spec.fail(where, "params", str(err))
+            spec.fail(where, "params", f"is invalid: {err}")
         m = spec.field(where, meta, "model", dict)
         sizes = spec.check_sizes(where, spec.field(where, meta, "model.sizes", list))
-        conv = spec.field(where, meta, "model.conv", list) if "conv" in m else []
-        for k in ("activation", "loss", "dtype"):
-            spec.field(where, meta, f"model.{k}", str)
         if "classes" not in arrays:
             spec.fail(where, "classes", "is missing")
         kind = meta.get("classes_dtype", arrays["classes"].dtype.str)
         self.classes_ = spec.decode_classes(where, arrays["classes"], kind)
         spec.check_classes(where, self.classes_, sizes[-1])
-        if len(sizes) < 2 + len(conv):
-            spec.fail(where, "model.sizes", f"{sizes} is too short for {len(conv)} conv layers")
-        try:
+        try:                        # the network the arguments build, as fit built it
+            rule = copy.deepcopy(self.rule)
             self.model_, self.rule_ = build(
-                copy.deepcopy(self.rule), sizes[0], sizes[-1], tuple(sizes[1 + len(conv):-1]),
-                m["activation"], m["loss"], "zero", self.dropout, m["dtype"], 0,
-                self.rule_params, **self._conv_args(sizes[0]))
+                rule, sizes[0], len(self.classes_), self.hidden_sizes, self.activation,
+                self.loss, "zero", self.dropout, self.dtype, 0, self.rule_params,
+                **self._conv_args(sizes[0]))
         except (ValueError, TypeError) as err:
-            spec.fail(where, "model", f"does not build a network ({err})")
-        if list(self.model_.sizes) != sizes:
-            spec.fail(where, "model.sizes", f"{sizes} disagree with the arguments, which "
-                      f"build {list(self.model_.sizes)}")
+            spec.fail(where, "params", f"do not build a network: {err}")
+        built = {"sizes": list(self.model_.sizes), "activation": self.model_.f.name,
+                 "loss": self.model_.loss.name, "dtype": self.model_.dtype.name,
+                 "conv": [list(c) for c in getattr(self.model_, "conv", None) or ()]}
+        for k, v in built.items():
+            if k in m and m[k] != v:
+                spec.fail(where, f"model.{k}", f"holds {m[k]!r}, but the saved arguments "
+                          f"(params) build {v!r}")
         got = spec.check_arrays(where, arrays, "model", self.model_.params)
         for k in self.model_.params:
             self.model_.params[k] = got[k]
@@ -314,7 +314,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         try:
             self.rule_.load_state(state)
         except (ValueError, KeyError, TypeError) as err:
-            spec.fail(where, "rule", f"the rule refuses its saved state ({err})")
+            spec.fail(where, "rule", f"is refused by the rule: {err}")
         self.optimizer_ = self._load_optimizer(where, meta, arrays)
         self.n_features_in_ = sizes[0]
         self.history_ = spec.check_history(where, spec.field(where, meta, "history", dict),
@@ -345,7 +345,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             if not (np.isfinite(opt.base_lr) and opt.base_lr > 0):
                 raise ValueError(f"base_lr must be a finite number > 0, got {o['base_lr']!r}")
         except (ValueError, TypeError) as err:
-            spec.fail(where, "optimizer", str(err))
+            spec.fail(where, "optimizer", f"is invalid: {err}")
         params = {**self.model_.params, **self.rule_.learned_params()}
         state = spec.check_optimizer_arrays(where, arrays, params)
         opt.load_state_dict({"t": t, "lr": o["lr"], "base_lr": o["base_lr"], **state})
@@ -354,7 +354,12 @@ class Classifier(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------- helpers
     def _check_fit_data(self, X, y, reset):
         X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except TypeError as err:            # labels that do not sort, bytes labels
+            if "not supported between" in str(err):
+                _classes(y, "y")
+            raise ValueError(f"y: {err}") from None
         return X, y
 
     def _init(self, X, classes):
@@ -431,6 +436,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
             raise
         self.n_iter_ = len(self.history_["epoch"])
         return self
+
+
+def _classes(labels, name):
+    """The sorted distinct labels; a ValueError if they mix types that do not compare."""
+    try:
+        return np.unique(np.asarray(labels))
+    except TypeError:
+        raise ValueError(f"{name} mixes label types that cannot be sorted together (e.g. str "
+                         "and int); use labels of one type") from None
 
 
 def _as_generator(random_state):

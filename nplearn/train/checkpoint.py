@@ -61,12 +61,13 @@ def save_checkpoint(path, arrays, meta):
     """
     npz, js = checkpoint_paths(path)
     arrays = _storable_arrays(arrays)
+    meta = {"format_version": FORMAT_VERSION, **meta}
     try:
         meta_bytes = json.dumps(meta, sort_keys=True, indent=1, default=_jsonable).encode()
     except (TypeError, ValueError) as err:
         raise ValueError(f"cannot save the checkpoint {npz}: {err}") from None
     digest = _digest(meta_bytes, arrays)
-    copy = {"format_version": FORMAT_VERSION, "sha256": digest,
+    copy = {"sha256": digest,
             "note": f"readable copy of the metadata in {npz.name}; loading reads only the .npz",
             **meta}
     copy_bytes = json.dumps(copy, indent=1, default=_jsonable).encode()
@@ -120,7 +121,13 @@ def load_checkpoint(path):
         raise ValueError(f"{npz}: metadata is not valid JSON ({err})") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{npz}: metadata must be a JSON object, got {type(meta).__name__}")
-    return arrays, {**meta, "format_version": FORMAT_VERSION}
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        raise ValueError(f"{npz}: checkpoint field format_version is {version!r}; this "
+                         f"nplearn reads formats 1 and {FORMAT_VERSION}"
+                         + ("; a newer nplearn wrote it: upgrade nplearn" if newer else ""))
+    return arrays, meta
 
 
 def _load_format_1(npz, js, arrays):
@@ -144,6 +151,10 @@ def _load_format_1(npz, js, arrays):
 
 
 def _read_npz(npz):
+    with open(npz, "rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            raise ValueError(f"{npz} is not an .npz archive (not a zip file): the file is "
+                             "corrupt or another kind of file")
     try:
         with np.load(npz, allow_pickle=False) as f:
             if not isinstance(f, np.lib.npyio.NpzFile):

@@ -15,7 +15,7 @@ class CheckpointError(ValueError):
 
 
 def fail(path, field, problem):
-    raise CheckpointError(f"{path}: checkpoint field {field}: {problem}")
+    raise CheckpointError(f"{path}: checkpoint field {field} {problem}")
 
 
 # ---- writing ------------------------------------------------------------------------------
@@ -85,7 +85,8 @@ def decode_classes(path, classes, kind):
     if kind == "object":
         return classes.astype(object)
     if kind != classes.dtype.str:
-        fail(path, "classes", f"dtype {classes.dtype.str} differs from the recorded {kind!r}")
+        fail(path, "classes", f"has dtype {classes.dtype.str}, not the recorded {kind!r} "
+             "(classes_dtype)")
     return classes
 
 
