@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import __version__
 from .nn.conv_geometry import image_shape_for
 from .optim import OPTIMIZERS, get_optimizer, get_schedule
-from .rules import LearningRule
+from .rules import LearningRule, get_rule
 from .train import HISTORY_KEYS, build, load_checkpoint, save_checkpoint, train, train_step
 from .train import spec
 from .train.loop import one_hot
@@ -363,26 +363,20 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return X, y
 
     def _init(self, X, classes):
+        """Create the network, the rule and the optimiser; the attributes are set only once
+        all three exist, so a failure leaves the estimator as it was."""
         if len(classes) < 2:
             raise ValueError(f"Classifier needs samples of at least 2 classes in the data; "
                              f"got 1 class ({classes[0]!r})")
-        self.classes_ = classes
-        self._rng = _as_generator(self.random_state)
-        rule = copy.deepcopy(self.rule) if isinstance(self.rule, LearningRule) else self.rule
-        self.model_, self.rule_ = build(rule, X.shape[1], len(classes), self.hidden_sizes,
-                                        self.activation, self.loss, None, self.dropout,
-                                        self.dtype, self._rng, self.rule_params,
-                                        **self._conv_args(X.shape[1]))
-        defaults = self.rule_.defaults
-        name = self.optimizer or defaults["optimizer"]
-        hyper = self.optimizer_params
-        if hyper is None:
-            hyper = defaults.get("optimizer_params", {}) if name == defaults["optimizer"] else {}
-        lr = defaults["learning_rate"] if self.learning_rate is None else self.learning_rate
-        try:
-            self.optimizer_ = get_optimizer(name, lr, **hyper)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"bad optimizer_params for {name!r}: {err}") from None
+        rule = copy.deepcopy(self.rule) if isinstance(self.rule, LearningRule) else \
+            get_rule(self.rule, **(self.rule_params or {}))
+        optimizer = _optimizer(rule, self.optimizer, self.learning_rate, self.optimizer_params)
+        rng = _as_generator(self.random_state)
+        model, rule = build(rule, X.shape[1], len(classes), self.hidden_sizes, self.activation,
+                            self.loss, None, self.dropout, self.dtype, rng, None,
+                            **self._conv_args(X.shape[1]))
+        self.classes_, self._rng, self.model_, self.rule_ = classes, rng, model, rule
+        self.optimizer_ = optimizer
         self.history_ = {k: [] for k in HISTORY_KEYS}
         self.n_iter_ = 0
 
@@ -436,6 +430,21 @@ class Classifier(ClassifierMixin, BaseEstimator):
             raise
         self.n_iter_ = len(self.history_["epoch"])
         return self
+
+
+def _optimizer(rule, name, learning_rate, hyper):
+    """The optimiser of ``Classifier(optimizer=name, learning_rate=..., optimizer_params=hyper)``
+    for ``rule``; ``None`` takes the rule's defaults (its paper optimiser's settings only
+    with that optimiser)."""
+    defaults = rule.defaults
+    name = name or defaults["optimizer"]
+    if hyper is None:
+        hyper = defaults.get("optimizer_params", {}) if name == defaults["optimizer"] else {}
+    lr = defaults["learning_rate"] if learning_rate is None else learning_rate
+    try:
+        return get_optimizer(name, lr, **hyper)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"optimizer_params for {name!r}: {err}") from None
 
 
 def _classes(labels, name):

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from .divergence import PARAM_BOUND, DivergenceError, Snapshot, lower_lr_hint
 from .threads import blas_threads as choose_threads, limited
-from .validation import check_count, check_features, check_labels
+from .validation import check_count, check_eval_sets, check_features, check_labels
 
 HISTORY_KEYS = ("epoch", "lr", "train_loss", "train_error", "train_error_from", "val_loss",
                 "val_error", "test_loss", "test_error", "time")
@@ -164,7 +164,7 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     y = check_labels(y, model.sizes[-1], X.shape[0])
     eval_sets = {k: (check_features(Xe, model.sizes[0], f"X_{k}"),
                      check_labels(ye, model.sizes[-1], len(Xe), f"y_{k}"))
-                 for k, (Xe, ye) in (eval_sets or {}).items() if len(Xe)}
+                 for k, (Xe, ye) in check_eval_sets(eval_sets).items() if len(Xe)}
     X = X.astype(model.dtype, copy=False)
     Y = one_hot(y, model.sizes[-1], model.dtype)
     rng = np.random.default_rng(rng)
