@@ -12,7 +12,11 @@ def check_features(X, n_features=None, name="X"):
         raise ValueError(f"{name} is empty (shape {X.shape})")
     if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X):
         raise ValueError(f"{name} must be real numbers, got dtype {X.dtype}")
-    if not np.all(np.isfinite(X)):
+    # a NaN or inf anywhere makes the sum non-finite; only then count (the sum can also
+    # overflow on finite data, so the count decides)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = X.sum()
+    if not np.isfinite(total) and not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or inf ({np.sum(~np.isfinite(X))} entries); "
                          "clean or impute the data first")
     if n_features is not None and X.shape[1] != n_features:
