@@ -164,6 +164,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             Training diverged (class Notes: the state afterwards).
         """
         check_classifier_params(self.get_params(deep=False))
+        check_eval_sets(eval_sets)
         X, y = self._check_fit_data(X, y, reset=True)
         self._init(X, _classes(y, "y"))
         return self._train(X, y, self.epochs, eval_sets, callbacks, eval_train, fresh=True)
@@ -176,6 +177,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         :meth:`fit`.
         """
         check_classifier_params(self.get_params(deep=False))
+        check_eval_sets(eval_sets)
         first = not hasattr(self, "model_")
         X, y = self._check_fit_data(X, y, reset=first)
         if first:

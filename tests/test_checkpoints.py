@@ -379,3 +379,19 @@ def test_resume_is_bit_identical_and_seeds_reproduce(rule, dtype, tmp_path):
         np.testing.assert_array_equal(w_again[k], w_full[k], err_msg=f"seed, {k}")
         np.testing.assert_array_equal(w_resumed[k], w_full[k], err_msg=f"resume, {k}")
     assert resumed.history_["train_loss"] == full.history_["train_loss"]
+
+
+def test_an_edited_readable_copy_is_refused_naming_the_field(tmp_path):
+    """The .json has no effect on what loads; an edit there must not pass silently."""
+    clf = fitted()
+    _, js = clf.save(tmp_path / "m")
+    meta = json.loads(js.read_text())
+    meta["model"]["sizes"] = [5, 7, 3]
+    js.write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match=r"field model.sizes\[1\] differs.*was edited"):
+        Classifier.load(tmp_path / "m")
+    js.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        Classifier.load(tmp_path / "m")
+    js.unlink()                              # without the copy the checkpoint loads
+    same_model(Classifier.load(tmp_path / "m"), clf)

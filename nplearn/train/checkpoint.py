@@ -8,7 +8,8 @@
   old one (``os.replace``), so at every moment the name holds either the previous
   checkpoint or the new one, whole.
 * ``runs/clf_lr0.001.json``: a readable copy of the metadata, renamed into place right
-  after the ``.npz``. Loading never reads it.
+  after the ``.npz``. Loading takes nothing from it, but refuses a copy that no longer
+  matches (someone edited it, expecting an effect), naming the field.
 
 The suffix is appended to the name, never substituted: ``clf_lr0.001`` and ``clf_lr0.003``
 are two checkpoints. A path ending in ``.npz`` or ``.json`` names the same checkpoint.
@@ -121,6 +122,8 @@ def load_checkpoint(path):
         raise ValueError(f"{npz}: metadata is not valid JSON ({err})") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{npz}: metadata must be a JSON object, got {type(meta).__name__}")
+    if js.is_file():
+        _check_copy(js, meta, digest.tobytes().decode("ascii", "replace"))
     version = meta.get("format_version")
     if version != FORMAT_VERSION:
         newer = isinstance(version, int) and version > FORMAT_VERSION
@@ -128,6 +131,46 @@ def load_checkpoint(path):
                          f"nplearn reads formats 1 and {FORMAT_VERSION}"
                          + ("; a newer nplearn wrote it: upgrade nplearn" if newer else ""))
     return arrays, meta
+
+
+def _check_copy(js, meta, digest):
+    """The readable ``.json`` must still say what the ``.npz`` holds."""
+    try:
+        copy = json.loads(js.read_text())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"{js}, the readable copy of the checkpoint's metadata, is not valid "
+                         f"JSON ({err}); it was edited or damaged: delete it (loading reads "
+                         "only the .npz) or save again") from None
+    if not isinstance(copy, dict) or copy.get("sha256") != digest:
+        raise ValueError(f"{js} belongs to another checkpoint than {js.with_suffix('.npz')} "
+                         "(field sha256 differs): delete it or save again")
+    copy = {k: v for k, v in copy.items() if k not in ("sha256", "note")}
+    where = _first_difference(json.loads(json.dumps(meta, default=_jsonable)), copy)
+    if where is not None:
+        raise ValueError(f"{js}: field {where} differs from the checkpoint's own metadata in "
+                         f"{js.with_suffix('.npz').name}: the readable copy was edited. Edits "
+                         "there have no effect; delete the .json (loading reads only the "
+                         ".npz) or save again")
+
+
+def _first_difference(a, b, path=""):
+    """Dotted path of the first value that differs between two JSON trees, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}{k}"
+            d = _first_difference(a[k], b[k], f"{path}{k}.")
+            if d is not None:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = _first_difference(x, y, f"{path[:-1] if path else ''}[{i}].")
+            if d is not None:
+                return d
+        return None
+    same = a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+    return None if same else path.rstrip(".") or "(root)"
 
 
 def _load_format_1(npz, js, arrays):

@@ -107,9 +107,10 @@ def check_classifier_params(params):
         raise ValueError(f"unknown rule {rule!r}; choose one of {sorted(RULES)} or pass a "
                          "LearningRule instance")
     if p["rule_params"] is not None:
-        if not isinstance(p["rule_params"], dict):
-            raise ValueError(f"rule_params must be a dict of the rule's hyperparameters or "
-                             f"None, got {type(p['rule_params']).__name__}")
+        if not isinstance(p["rule_params"], dict) or \
+                not all(isinstance(k, str) for k in p["rule_params"]):
+            raise ValueError(f"rule_params must be a dict of the rule's hyperparameters by "
+                             f"name, or None; got {p['rule_params']!r}")
         if isinstance(rule, LearningRule) and p["rule_params"]:
             raise ValueError("rule_params apply to a rule given by name; a rule instance "
                              f"carries its own ({rule!r}): drop rule_params")
