@@ -286,7 +286,7 @@ def run_loop(args, out):
     X, y = loop_data(args.n_train)
     model, rule = make("dfa")
     threads = blas_threads(model, N_BATCH)                  # what train() will pick
-    rounds, per_round = (1, 1) if args.quick else (4, 2)
+    rounds, per_round = (1, 1) if args.quick else (args.rounds, 2)
     with threadpool_limits(limits=threads, user_api="blas"):
         if peer.available():
             x0, Y0 = X[:N_BATCH], one_hot(y[:N_BATCH], SIZES[1], DTYPE)
@@ -333,7 +333,7 @@ def run_load(args, out):
             variants[label] = (chosen, lambda m=model, r=rule, o=opt, g=g, b=batch, t=forced:
                                train(m, r, o, X, y, epochs=1, batch_size=b, rng=g,
                                      progress=False, blas_threads=t))
-    rounds = 1 if args.quick else 4
+    rounds = 1 if args.quick else args.rounds
     times = {k: {"alone": [], "loaded": []} for k in variants}
     for k, (_, fn) in variants.items():                      # warm-up, compile
         fn()
@@ -375,6 +375,8 @@ def main(argv=None):
                     default=["step", "loop", "load"], help="which parts to run (default: all)")
     ap.add_argument("--n-train", type=int, default=12800,
                     help="training samples per epoch in parts loop and load (default: 12800)")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="timed rounds in parts loop and load (default: 4)")
     args = ap.parse_args(argv)
     rounds, per_round = (2, 10) if args.quick else (6, 40)
     numba.set_num_threads(args.threads)

@@ -15,6 +15,7 @@ more threads than the BLAS library is already allowed (an outer ``threadpool_lim
 ``OPENBLAS_NUM_THREADS`` is respected). :func:`nplearn.train.train` applies it with
 ``threadpoolctl`` for the duration of the run.
 """
+import contextlib
 import os
 
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -41,8 +42,18 @@ def largest_product_flop(model, batch_size):
     return best
 
 
+def _load_blas():
+    """Load SciPy's OpenBLAS now: Numba's ``@`` (the Hopfield and spiking kernels) calls it,
+    not NumPy's, and a library loaded after the limit is set would escape it."""
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401
+    except ImportError:
+        pass
+
+
 def blas_limit():
     """Threads the loaded BLAS libraries may use now (the smallest of their limits)."""
+    _load_blas()
     counts = [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
     return min(counts) if counts else 1
 
@@ -59,6 +70,16 @@ def blas_threads(model, batch_size, available=None):
     return max(1, min(int(available), 1 + extra))
 
 
+@contextlib.contextmanager
 def limited(n_threads):
-    """Context manager: the BLAS libraries use ``n_threads`` threads inside it."""
-    return threadpool_limits(limits=int(n_threads), user_api="blas")
+    """Context manager: the BLAS libraries and Numba's parallel kernels use ``n_threads``
+    threads inside it (at most as many as Numba has)."""
+    import numba
+    _load_blas()
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        with threadpool_limits(limits=int(n_threads), user_api="blas"):
+            yield
+    finally:
+        numba.set_num_threads(before)
