@@ -96,6 +96,7 @@ def adam_numba(p, g, m, v, lr, beta1, beta2, eps, c1, c2, bound):
 KERNELS = {name: {"numpy": globals()[f"{name}_numpy"], "numba": globals()[f"{name}_numba"]}
            for name in ("sgd", "momentum", "rmsprop", "adam")}
 BACKENDS = ("numba", "numpy")
+_LARGEST = {np.dtype(t): np.finfo(t).max for t in (np.float32, np.float64)}   # bound=None
 
 
 def fused_update(name, backend, p, g, *state_and_scalars, bound=None):
@@ -107,10 +108,16 @@ def fused_update(name, backend, p, g, *state_and_scalars, bound=None):
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    arrays = [p, g, *(a for a in state_and_scalars if isinstance(a, np.ndarray))]
-    bound = np.finfo(p.dtype).max if bound is None else bound
-    scalars = [p.dtype.type(s) for s in state_and_scalars if not isinstance(s, np.ndarray)]
-    scalars.append(p.dtype.type(min(bound, np.finfo(p.dtype).max)))
+    arrays = [p, g]
+    scalars = []
+    as_dtype = p.dtype.type
+    for a in state_and_scalars:
+        if isinstance(a, np.ndarray):
+            arrays.append(a)
+        else:
+            scalars.append(as_dtype(a))
+    largest = _LARGEST[p.dtype]
+    scalars.append(largest if bound is None or bound >= largest else as_dtype(bound))
     if backend == "numba" and all(a.flags.c_contiguous for a in arrays):
         return bool(KERNELS[name]["numba"](*(a.reshape(-1) for a in arrays), *scalars))
     return bool(KERNELS[name]["numpy"](*arrays, *scalars))

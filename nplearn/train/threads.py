@@ -16,9 +16,10 @@ more threads than the BLAS library is already allowed (an outer ``threadpool_lim
 ``threadpoolctl`` for the duration of the run.
 """
 import contextlib
+import functools
 import os
 
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 #: Floating-point operations of the largest product of one step, per BLAS thread beyond
 #: the first, below which extra threads are not used (about 5 ms of one core's GEMM).
@@ -51,10 +52,17 @@ def _load_blas():
         pass
 
 
+@functools.lru_cache(maxsize=None)
+def _controller():
+    """One ``threadpoolctl`` controller per process: finding the libraries reads the
+    process's memory map (milliseconds); limiting them afterwards takes microseconds."""
+    _load_blas()
+    return ThreadpoolController()
+
+
 def blas_limit():
     """Threads the loaded BLAS libraries may use now (the smallest of their limits)."""
-    _load_blas()
-    counts = [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+    counts = [d["num_threads"] for d in _controller().info() if d["user_api"] == "blas"]
     return min(counts) if counts else 1
 
 
@@ -75,11 +83,10 @@ def limited(n_threads):
     """Context manager: the BLAS libraries and Numba's parallel kernels use ``n_threads``
     threads inside it (at most as many as Numba has)."""
     import numba
-    _load_blas()
     before = numba.get_num_threads()
     numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
     try:
-        with threadpool_limits(limits=int(n_threads), user_api="blas"):
+        with _controller().limit(limits=int(n_threads), user_api="blas"):
             yield
     finally:
         numba.set_num_threads(before)
