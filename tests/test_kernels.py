@@ -1,4 +1,4 @@
-"""Every Numba kernel agrees with its NumPy twin (STYLE.md rule 6) over random sizes and seeds."""
+"""Every Numba kernel agrees with its NumPy twin over random sizes and seeds."""
 import numpy as np
 import pytest
 

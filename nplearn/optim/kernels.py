@@ -1,8 +1,8 @@
 """Fused optimiser updates: one pass over the parameters instead of several.
 
 Each update has a readable NumPy twin (``*_numpy``) and a Numba kernel
-(``*_numba``) with the same signature and the same math (STYLE.md rule 6;
-``tests/test_kernels.py`` asserts they agree). The kernels exist for speed only:
+(``*_numba``) with the same signature and the same math
+(``tests/test_kernels.py`` asserts they agree). The kernels exist for speed only:
 the NumPy forms make 4-9 passes over the parameters, some into fresh
 temporaries, which for a 784-800-800-10 network cost more than the step's
 matrix products (``benchmarks/README.md``). The public functions flatten the

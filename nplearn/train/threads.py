@@ -1,13 +1,14 @@
 """How many BLAS threads a training run uses, chosen from the size of its matrix products.
 
 OpenBLAS splits every product across its threads and the threads wait for each other at
-the end of it. On a laptop whose cores are also busy with something else (a second run,
+the end of it. On a machine whose cores are also busy with something else (a second run,
 a browser), one of the threads is often descheduled and the others spin until it is back;
 for the short products of a minibatch step that wait is longer than the product itself.
-Measured on a 2-core machine (``benchmarks/README.md``, training-step section): a
-784-800-800-10 step at batch 64 ran 6-20x slower with two threads while one other
-CPU-bound process ran, and about 1.0-1.3x slower with one. Two threads pay only when each
-product is long enough to hide a scheduling delay of a few milliseconds.
+Measured on a shared 2-core machine (``benchmarks/README.md``, training-step section): an
+epoch of 784-800-800-10 at batch 64 took 9x longer with two BLAS threads than with one,
+and with one thread it slowed 2.0x when one more CPU-bound process ran; at batch 1024,
+with two threads, 1.5x. Two threads pay only when each product is long enough to hide a
+scheduling delay of a few milliseconds.
 
 :func:`blas_threads` therefore gives one thread unless the largest product of a step has at
 least :data:`MIN_FLOP_PER_THREAD` floating-point operations per extra thread, and never
