@@ -12,12 +12,29 @@ float32 (the DFA paper's MNIST network). For each rule, interleaved in one proce
 
 ``ratio = t_gemm / t_case``: 1.0 means the step runs at pure GEMM speed (target >= 0.8).
 The same cases are then run with each candidate of ``candidates.py`` monkeypatched in,
-and a profile shows where the non-GEMM time goes. A benchmark, not a test.
+and a profile shows where the non-GEMM time goes (part ``step``).
 
-Usage: ``python benchmarks/bench_step.py [--quick] [--json out.json] [--threads N]``
+Part ``loop``: one epoch of the same DFA network with plain SGD, as a user trains it,
+against the bare step on the same batches, interleaved in one process: the bare
+``train_step`` calls on pre-sliced batches; ``nplearn.train.train``;
+``Classifier.partial_fit``; ``Classifier.fit`` (one epoch, building the network too);
+``partial_fit`` with ``eval_train=True`` (the extra full forward pass the loop made before);
+and, when torch is installed, the same DFA step in PyTorch (``peer_torch_step.py``).
+``ratio = t_bare / t_case`` (throughput relative to the bare step; target >= 0.9).
+
+Part ``load``: one epoch through ``nplearn.train.train`` alone and while one other CPU-bound
+process runs (a ``while True`` loop this script starts and stops), in alternating blocks:
+with the BLAS threads nplearn chooses, and with two threads forced, at batch 64 and at
+batch 1024. ``slowdown = median loaded / median alone`` (target <= 2.5).
+
+A benchmark, not a test.
+
+Usage: ``python benchmarks/bench_step.py [--part step loop load] [--quick] [--json out.json]
+[--threads N]``
 """
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,9 +50,11 @@ import numba                                                    # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits    # noqa: E402
 
 import candidates as cand                                       # noqa: E402
+import peer_torch_step as peer                                  # noqa: E402
 from _common import as_dict, finish, meta, time_interleaved     # noqa: E402
+from nplearn import Classifier                                  # noqa: E402
 from nplearn.optim import SGD, RMSprop                          # noqa: E402
-from nplearn.train import build, one_hot, train_step            # noqa: E402
+from nplearn.train import blas_threads, build, one_hot, train, train_step   # noqa: E402
 
 SIZES, HIDDEN, N_BATCH, DTYPE = (784, 10), (800, 800), 64, "float32"
 FORWARD, DELTAS, GRADS = ("forward (Eq. 1-3)", "deltas (Eq. 6 BP / 8 DFA)",
@@ -204,6 +223,160 @@ def print_profile(rule_name, parts):
         print(f"{indent}{name:{40 - len(indent)}s} {p['min_s'] * 1e3:7.3f}{rest}")
 
 
+
+# ---- part "loop": the whole training loop against the bare step -------------------------
+LOOP_LR = 0.01
+
+
+def loop_data(n_train, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n_train, SIZES[0]), dtype=np.float32)    # pixel-like inputs in [0, 1)
+    return X, rng.integers(0, SIZES[1], n_train)
+
+
+def classifier(epochs=1):
+    return Classifier(rule="dfa", hidden_sizes=HIDDEN, activation="tanh", loss="logistic_bce",
+                      optimizer="sgd", learning_rate=LOOP_LR, batch_size=N_BATCH, dtype=DTYPE,
+                      epochs=epochs, random_state=0, verbose=False)
+
+
+def loop_cases(X, y, threads):
+    """``{case: fn}``, each fn ONE epoch over ``X``; the models keep training across calls."""
+    Y = one_hot(y, SIZES[1], DTYPE)
+    order = np.random.default_rng(1).permutation(len(X))
+    idx = [order[i:i + N_BATCH] for i in range(0, len(X), N_BATCH)]
+    batches = [(X[i], Y[i], i) for i in idx]                 # sliced once, outside the timing
+    model, rule = make("dfa")
+    opt = SGD(LOOP_LR)
+
+    def bare():
+        for xb, Yb, ib in batches:
+            train_step(model, rule, opt, xb, Yb, idx=ib)
+    m2, r2 = make("dfa")
+    o2, g2 = SGD(LOOP_LR), np.random.default_rng(0)
+    h2 = {}
+
+    def loop():
+        h2["h"] = train(m2, r2, o2, X, y, epochs=1, batch_size=N_BATCH, rng=g2, progress=False,
+                        history=h2.get("h"))
+    clf, clf_full = classifier().partial_fit(X, y), classifier().partial_fit(X, y)
+    cases = {"train_step, bare (pre-sliced batches)": bare,
+             "nplearn.train.train": loop,
+             "Classifier.partial_fit": lambda: clf.partial_fit(X, y),
+             "Classifier.fit (1 epoch, builds the net)": lambda: classifier().fit(X, y),
+             "partial_fit, eval_train=True": lambda: clf_full.partial_fit(X, y, eval_train=True)}
+    products = gemm_products(model, rule)
+    gemm = all_products(products)
+
+    def gemm_epoch():                                        # the same products, n_steps times
+        for _ in batches:
+            gemm()
+    cases["GEMM only, NumPy (the step's 7 products)"] = gemm_epoch
+    if peer.available():
+        for label, maker in (("PyTorch peer, same products (no_grad)", peer.make_step),
+                             ("PyTorch peer, autograd + optim.SGD", peer.make_autograd_step)):
+            pm, pr = make("dfa")
+            step, to_torch, _ = maker(pm, pr, LOOP_LR, threads)
+            tb = [to_torch(xb, Yb) for xb, Yb, _ in batches]
+            cases[label] = lambda step=step, tb=tb: [step(xt, Yt) for xt, Yt in tb] and None
+    return cases
+
+
+def run_loop(args, out):
+    X, y = loop_data(args.n_train)
+    model, rule = make("dfa")
+    threads = blas_threads(model, N_BATCH)                  # what train() will pick
+    rounds, per_round = (1, 1) if args.quick else (args.rounds, 2)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        if peer.available():
+            x0, Y0 = X[:N_BATCH], one_hot(y[:N_BATCH], SIZES[1], DTYPE)
+            for maker in (peer.make_step, peer.make_autograd_step):
+                m, r = make("dfa")
+                peer.check_agreement(m, r, LOOP_LR, x0, Y0, train_step, SGD(LOOP_LR), maker)
+        cases = loop_cases(X, y, threads)
+        if args.clock == "cpu":            # this thread's CPU time: what a run alone would take
+            cases = {k: _cpu_timed(fn) for k, fn in cases.items()}
+        res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round).items()}
+    bare = res["train_step, bare (pre-sliced batches)"]
+    n_steps = -(-len(X) // N_BATCH)
+    print(f"\nLOOP ({args.clock} clock): DFA 784-800-800-10 tanh, logistic BCE, plain SGD lr "
+          f"{LOOP_LR}, batch {N_BATCH}, {DTYPE}, {len(X)} samples = {n_steps} steps per epoch; {threads} BLAS "
+          f"thread(s) (nplearn's choice); torch {peer.torch_version() if peer.available() else '-'}"
+          f" with {threads} thread(s)")
+    print(f"  {'case':44s} {'best s':>7s} {'samples/s':>10s} {'ratio':>6s} | {'med. s':>7s} "
+          f"{'ratio':>6s} {'spread':>6s}")
+    rows = []
+    for k, r in res.items():
+        row = {"case": k, **r, "samples_per_s": len(X) / r["min_s"],
+               "ratio": bare["min_s"] / r["min_s"], "ratio_median": bare["median_s"] / r["median_s"]}
+        rows.append(row)
+        print(f"  {k:44s} {r['min_s']:7.3f} {row['samples_per_s']:10,.0f} {row['ratio']:6.2f} | "
+              f"{r['median_s']:7.3f} {row['ratio_median']:6.2f} {r['spread']:6.2f}")
+    print("  ratio = bare train_step time / case time (throughput relative to the bare step)")
+    out["loop"] = {"n_train": len(X), "threads": threads, "clock": args.clock, "rows": rows}
+    return max(r["spread"] for r in rows)
+
+
+def _cpu_timed(fn):
+    """``fn`` timed on this thread's CPU clock (``time.thread_time``): with one BLAS thread,
+    one torch thread and serial Numba kernels all the work runs on the calling thread, so
+    this is the time it takes when the core is its own, whatever else runs on the machine."""
+    def timed():
+        t0 = time.thread_time()
+        fn()
+        return time.thread_time() - t0
+    return timed
+
+
+# ---- part "load": alone against one other CPU-bound process ------------------------------
+def busy_process():
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def run_load(args, out):
+    X, y = loop_data(args.n_train)
+    variants = {}
+    for batch in (N_BATCH, 1024):
+        for forced in (None, 2):
+            model, rule = make("dfa")
+            chosen = blas_threads(model, batch) if forced is None else forced
+            label = f"batch {batch}, " + (f"{chosen} thread(s), nplearn's choice" if forced is None
+                                          else "2 threads forced")
+            opt, g = SGD(LOOP_LR), np.random.default_rng(0)
+            variants[label] = (chosen, lambda m=model, r=rule, o=opt, g=g, b=batch, t=forced:
+                               train(m, r, o, X, y, epochs=1, batch_size=b, rng=g,
+                                     progress=False, blas_threads=t))
+    rounds = 1 if args.quick else args.rounds
+    times = {k: {"alone": [], "loaded": []} for k in variants}
+    for k, (_, fn) in variants.items():                      # warm-up, compile
+        fn()
+    for _ in range(rounds):
+        for state in ("alone", "loaded"):
+            proc = busy_process() if state == "loaded" else None
+            try:
+                time.sleep(0.5)
+                for k, (_, fn) in variants.items():
+                    t0 = time.perf_counter()
+                    fn()
+                    times[k][state].append(time.perf_counter() - t0)
+            finally:
+                if proc is not None:
+                    proc.kill()
+                    proc.wait()
+    print(f"\nLOAD: one epoch of DFA 784-800-800-10, plain SGD, {DTYPE}, {len(X)} samples, "
+          f"through nplearn.train.train; {rounds} alternating rounds alone / with one busy "
+          f"process ('while True: pass')")
+    print(f"  {'variant':42s} {'threads':>7s} {'alone s':>8s} {'loaded s':>9s} {'slowdown':>8s}")
+    rows = []
+    for k, (chosen, _) in variants.items():
+        a, b = np.median(times[k]["alone"]), np.median(times[k]["loaded"])
+        rows.append({"variant": k, "threads": chosen, "alone_median_s": a,
+                     "loaded_median_s": b, "slowdown": b / a, "times": times[k]})
+        print(f"  {k:42s} {chosen:7d} {a:8.3f} {b:9.3f} {b / a:8.2f}")
+    print("  slowdown = median loaded / median alone (target <= 2.5)")
+    out["load"] = {"n_train": len(X), "rounds": rounds, "rows": rows}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
@@ -211,6 +384,15 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="BLAS and Numba threads (default: all cores)")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--part", nargs="+", choices=["step", "loop", "load"],
+                    default=["step", "loop", "load"], help="which parts to run (default: all)")
+    ap.add_argument("--n-train", type=int, default=12800,
+                    help="training samples per epoch in parts loop and load (default: 12800)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="part loop: wall time, or this thread's CPU time (robust when other "
+                    "processes share the cores; one BLAS thread only) (default: wall)")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="timed rounds in parts loop and load (default: 4)")
     args = ap.parse_args(argv)
     rounds, per_round = (2, 10) if args.quick else (6, 40)
     numba.set_num_threads(args.threads)
@@ -221,6 +403,7 @@ def main(argv=None):
                       "dtype": DTYPE, "lr": LR, "rounds": rounds, "per_round": per_round},
            "rules": {}}
     t_start = time.perf_counter()
+    spread = 1.0
     with threadpool_limits(limits=args.threads):
         for rule_name in ("bp", "dfa"):                    # also compiles the Numba kernels
             cand.check_agreement(*make(rule_name), x, Y)
@@ -233,37 +416,47 @@ def main(argv=None):
                                       f"{d['num_threads']}" for d in threadpool_info())
               + f"; numba {numba.get_num_threads()} ({numba.threading_layer()}, "
               f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')})")
-        for rule_name in ("bp", "dfa"):
-            products = gemm_products(*make(rule_name))
-            cases, reset = step_cases(rule_name, x, Y)
-            cases = {("gemm only", "gemm"): all_products(products), **cases}
-            res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round,
-                                                                reset=reset).items()}
-            gemm = res.pop(("gemm only", "gemm"))
-            rows = [{"variant": v, "case": c, **r, "samples_per_s": N_BATCH / r["min_s"],
-                     "ratio": gemm["min_s"] / r["min_s"],
-                     "ratio_median": gemm["median_s"] / r["median_s"]}
-                    for (v, c), r in res.items()]
-            print_rule(rule_name, products, gemm, rows)
-            out["rules"][rule_name] = {
-                "gemm": {**gemm, "flop": flops(products),
-                         "products": [[lab, list(A.shape), list(B.shape)]
-                                      for _, lab, A, B, _ in products]},
-                "steps": rows}
-        if not args.no_profile:
-            for rule_name in ("bp", "dfa"):
-                products = gemm_products(*make(rule_name))
-                parts = profile(rule_name, x, Y, products, max(1, rounds // 2), per_round)
-                print_profile(rule_name, parts)
-                out["rules"][rule_name]["profile"] = parts
+        if "step" in args.part:
+            spread = max(spread, run_step(args, out, x, Y, rounds, per_round))
+    if "loop" in args.part:                # these parts set their own thread limits
+        spread = max(spread, run_loop(args, out))
+    if "load" in args.part:
+        run_load(args, out)
     out["meta"]["loadavg_end"] = os.getloadavg()
     out["meta"]["wall_s"] = time.perf_counter() - t_start
-    print(f"\nratio = GEMM-only time / step time, from the fastest call of each ('best') and "
-          f"from the medians.\nspread = slowest / fastest block median of a case.  "
-          f"wall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
-    spread = max(r["spread"] for rule in out["rules"].values()
-                 for r in [rule["gemm"], *rule["steps"]])
+    print(f"\nspread = slowest / fastest block median of a case.  wall "
+          f"{out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
     return finish(out, spread, args.json)
+
+
+def run_step(args, out, x, Y, rounds, per_round):
+    for rule_name in ("bp", "dfa"):
+        products = gemm_products(*make(rule_name))
+        cases, reset = step_cases(rule_name, x, Y)
+        cases = {("gemm only", "gemm"): all_products(products), **cases}
+        res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round,
+                                                            reset=reset).items()}
+        gemm = res.pop(("gemm only", "gemm"))
+        rows = [{"variant": v, "case": c, **r, "samples_per_s": N_BATCH / r["min_s"],
+                 "ratio": gemm["min_s"] / r["min_s"],
+                 "ratio_median": gemm["median_s"] / r["median_s"]}
+                for (v, c), r in res.items()]
+        print_rule(rule_name, products, gemm, rows)
+        out["rules"][rule_name] = {
+            "gemm": {**gemm, "flop": flops(products),
+                     "products": [[lab, list(A.shape), list(B.shape)]
+                                  for _, lab, A, B, _ in products]},
+            "steps": rows}
+    if not args.no_profile:
+        for rule_name in ("bp", "dfa"):
+            products = gemm_products(*make(rule_name))
+            parts = profile(rule_name, x, Y, products, max(1, rounds // 2), per_round)
+            print_profile(rule_name, parts)
+            out["rules"][rule_name]["profile"] = parts
+    print("\nratio = GEMM-only time / step time, from the fastest call of each ('best') and "
+          "from the medians.")
+    return max(r["spread"] for rule in out["rules"].values()
+               for r in [rule["gemm"], *rule["steps"]])
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ def fuse_optimizer(opt, backend):
     kernel = {"sgd": _sgd_numpy, "rmsprop": _rmsprop_numpy}[name] if backend == "numpy" \
         else _KERNELS[backend][name]
 
-    def _update(k, p, g):
+    def _update(k, p, g, bound=None):
         dt = p.dtype.type                      # scalars in p's dtype: float32 math stays float32
         if name == "sgd":
             kernel(_flat(p), _flat(g), dt(opt.lr))
@@ -92,11 +92,12 @@ def fuse_optimizer(opt, backend):
             r = opt._slot("r", k, p)
             kernel(_flat(p), _flat(g), _flat(r), dt(opt.lr), dt(opt.rho), dt(1.0 - opt.rho),
                    dt(opt.eps))
+        return False                           # no divergence check in the candidates
     opt._update = _update
     return opt
 
 
-def _rmsprop_scratch_update(self, k, p, g):
+def _rmsprop_scratch_update(self, k, p, g, bound=None):
     """RMSprop in NumPy with one reused scratch array: 9 in-place passes, no allocation."""
     r = self._slot("r", k, p)
     scratch = self.__dict__.setdefault("scratch_", {})     # kept out of state_dict
@@ -112,6 +113,7 @@ def _rmsprop_scratch_update(self, k, p, g):
     g *= self.lr
     g /= s
     p -= g                                     # p <- p - lr g / (sqrt(r) + eps)
+    return False                               # no divergence check in the candidates
 
 
 # ---- the rule's step with reused buffers ----------------------------------------------
@@ -130,7 +132,7 @@ def _workspace(rule, model, n):
     return ws
 
 
-def updates_inplace(rule, model, x, Y, rng=None, trace=None, stats=None):
+def updates_inplace(rule, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
     """``LearningRule.updates`` for BP/DFA, tanh hidden units, logistic-BCE output,
     no dropout, writing into buffers reused across calls.
 

@@ -1,15 +1,27 @@
-"""``nplearn.Classifier``: every learning rule behind the scikit-learn estimator API."""
+"""``nplearn.Classifier``: every learning rule behind the scikit-learn estimator API.
+
+What the estimator promises (atomic saves, exact resume, what a ``DivergenceError`` leaves
+behind, what is validated) is written down in ``docs/guarantees.md``.
+"""
+import copy
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
-from .optim import get_optimizer, get_schedule
-from .train import (DivergenceError, build, load_checkpoint, save_checkpoint, train,
-                    train_step)
 from .nn.conv_geometry import image_shape_for
+from .optim import OPTIMIZERS, get_optimizer, get_schedule
+from .rules import LearningRule, get_rule
+from .train import HISTORY_KEYS, build, load_checkpoint, save_checkpoint, train, train_step
+from .train import spec
 from .train.loop import one_hot
+from .train.validation import check_classifier_params, check_eval_sets
+
+#: What ``save`` and ``load`` leave out: the fitted state lives in the checkpoint's arrays.
+_FITTED = ("classes_", "n_features_in_", "model_", "rule_", "optimizer_", "history_",
+           "n_iter_", "_rng")
 
 
 class Classifier(ClassifierMixin, BaseEstimator):
@@ -31,13 +43,15 @@ class Classifier(ClassifierMixin, BaseEstimator):
         ``"sgd"``, ``"rmsprop"`` or ``"adam"``; ``None``: the rule's paper default (RMSprop for
         the DFA family; SGD with momentum 0.9 for PEPITA).
     learning_rate : float, optional
-        ``None``: the rule's default.
+        A finite number > 0; ``None``: the rule's default (0 is refused, not replaced).
     optimizer_params : dict, optional
         Extra optimiser hyperparameters, e.g. ``{"momentum": 0.9}`` for SGD; ``None``: the
         rule's paper settings when ``optimizer`` is its paper optimiser (PEPITA: momentum
         0.9), else the optimiser's defaults.
     epochs : int, default=20
+        At least 1.
     batch_size : int, default=64
+        At least 1.
     dtype : {"float64", "float32"}, default="float64"
     random_state : int, numpy Generator or None
         Seeds weights, feedback matrices, shuffling and dropout.
@@ -74,7 +88,18 @@ class Classifier(ClassifierMixin, BaseEstimator):
     rule_ : nplearn.rules.LearningRule
     optimizer_ : nplearn.optim.Optimizer
     history_ : dict
-        Per-epoch lists: ``train_loss``, ``train_error``, ``val_error``, ``test_error``, ``time``...
+        Per-epoch lists: ``train_loss``, ``train_error``, ``train_error_from``
+        (``"minibatches"`` or ``"full pass"``, see :meth:`fit`), ``val_error``,
+        ``test_error``, ``time``...
+    n_iter_ : int
+        Epochs trained so far.
+
+    Notes
+    -----
+    After a :class:`~nplearn.DivergenceError` the estimator holds the state at the end of the
+    last epoch that finished (weights, rule and optimiser state, random generator, history),
+    as if training had stopped there; if no epoch finished since the network was created,
+    it is left unfitted. See ``docs/guarantees.md``.
 
     Examples
     --------
@@ -109,7 +134,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.optimizer_params = optimizer_params
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, eval_sets=None, callbacks=()):
+    def fit(self, X, y, eval_sets=None, callbacks=(), eval_train=False):
         """Train from scratch for ``epochs`` epochs.
 
         Parameters
@@ -118,29 +143,46 @@ class Classifier(ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
         eval_sets : dict, optional
             ``{"val": (X_val, y_val), "test": (X_test, y_test)}`` scored after each
-            epoch into ``history_`` (monitoring only).
+            epoch into ``history_`` (monitoring only; other keys are refused).
         callbacks : sequence, optional
             Training-loop callbacks, e.g. :class:`nplearn.analysis.AlignmentRecorder`.
+        eval_train : bool, default=False
+            ``False``: each epoch's ``train_error`` is counted on the minibatch passes the
+            rule already made (as ``train_loss`` is), at no cost. ``True``: one extra
+            forward pass over ``X`` after every epoch gives the exact error of the
+            epoch's final weights. ``history_["train_error_from"]`` records which.
 
         Returns
         -------
         self
-        """
-        X, y = self._check_fit_data(X, y, reset=True)
-        self._init(X, np.unique(y))
-        return self._train(X, y, self.epochs, eval_sets, callbacks)
 
-    def partial_fit(self, X, y, classes=None, eval_sets=None, callbacks=()):
+        Raises
+        ------
+        ValueError
+            A bad argument or bad data, before anything is trained.
+        nplearn.DivergenceError
+            Training diverged (class Notes: the state afterwards).
+        """
+        check_classifier_params(self.get_params(deep=False))
+        check_eval_sets(eval_sets)
+        X, y = self._check_fit_data(X, y, reset=True)
+        self._init(X, _classes(y, "y"))
+        return self._train(X, y, self.epochs, eval_sets, callbacks, eval_train, fresh=True)
+
+    def partial_fit(self, X, y, classes=None, eval_sets=None, callbacks=(), eval_train=False):
         """One epoch over ``(X, y)``, continuing from the current state.
 
         ``classes`` (all labels that will ever appear) is needed on the first call
-        unless ``y`` already contains every class.
+        unless ``y`` already contains every class. ``eval_sets`` and ``eval_train`` as in
+        :meth:`fit`.
         """
+        check_classifier_params(self.get_params(deep=False))
+        check_eval_sets(eval_sets)
         first = not hasattr(self, "model_")
         X, y = self._check_fit_data(X, y, reset=first)
         if first:
-            self._init(X, np.unique(y) if classes is None else np.unique(classes))
-        return self._train(X, y, 1, eval_sets, callbacks)
+            self._init(X, _classes(y, "y") if classes is None else _classes(classes, "classes"))
+        return self._train(X, y, 1, eval_sets, callbacks, eval_train, fresh=first)
 
     def trace_step(self, X, y, classes=None):
         """Run ONE update on the batch ``(X, y)`` and return every intermediate.
@@ -150,10 +192,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
         before the learning rate) and ``loss``. The network is created first if
         needed, so this works before ``fit``.
         """
+        check_classifier_params(self.get_params(deep=False))
         first = not hasattr(self, "model_")
         X, y = self._check_fit_data(X, y, reset=first)
         if first:
-            self._init(X, np.unique(y) if classes is None else np.unique(classes))
+            self._init(X, _classes(y, "y") if classes is None else _classes(classes, "classes"))
         y_idx = self._encode(y)
         Y = one_hot(y_idx, len(self.classes_), self.model_.dtype)
         tr = train_step(self.model_, self.rule_, self.optimizer_,
@@ -195,20 +238,26 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- checkpoints
     def save(self, path):
-        """Save the fitted estimator to ``<path>.npz`` + ``<path>.json`` (atomic, exact)."""
+        """Save the fitted estimator as the checkpoint ``<path>.npz`` (plus a readable
+        ``<path>.json``); returns both paths.
+
+        The suffix is appended (``save("clf_lr0.001")`` writes ``clf_lr0.001.npz``). The
+        checkpoint is replaced all at once or not at all, and everything is checked before
+        the first byte is written: an estimator that cannot be saved (a callable
+        ``schedule``, a Generator ``random_state``) raises a ValueError and leaves any
+        previous checkpoint as it was. Saving and loading is exact: the loaded estimator
+        predicts identically and trains on bit for bit as this one would.
+        """
         check_is_fitted(self, "model_")
+        params = spec.encode_params(self.get_params(deep=False))
+        classes, classes_kind = spec.encode_classes(self.classes_)
         arrays = {f"model/{k}": v for k, v in self.model_.params.items()}
         arrays.update({f"rule/{k}": v for k, v in self.rule_.state().items()})
         opt = self.optimizer_.state_dict()
         arrays.update({f"optim/{k}": v for k, v in opt.items() if isinstance(v, np.ndarray)})
-        arrays["classes"] = self.classes_
-        params = {k: (v if not isinstance(v, tuple) else list(v))
-                  for k, v in self.get_params().items()}
-        if not isinstance(self.random_state, (int, type(None))) or callable(self.schedule):
-            raise ValueError("only estimators with an int/None random_state and a named "
-                             "schedule can be saved")
-        meta = {"nplearn_version": __version__, "params": params,
-                "model": {"sizes": self.model_.sizes, "activation": self.model_.f.name,
+        arrays["classes"] = classes
+        meta = {"nplearn_version": __version__, "params": params, "classes_dtype": classes_kind,
+                "model": {"sizes": list(self.model_.sizes), "activation": self.model_.f.name,
                           "conv": [list(c) for c in getattr(self.model_, "conv", None) or ()],
                           "loss": self.model_.loss.name, "dtype": self.model_.dtype.name},
                 "optimizer": {"name": self.optimizer_.name, "backend": self.optimizer_.backend,
@@ -221,61 +270,123 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path):
-        """Load an estimator saved with :meth:`save`; it predicts and trains on identically."""
+        """Load an estimator saved with :meth:`save`; it predicts and trains on identically.
+
+        ``path`` is what was given to :meth:`save` (a trailing ``.npz`` or ``.json`` is
+        accepted). The checkpoint is checked against the model it describes
+        (``format_version``, the hash over arrays and metadata, the arguments, every
+        array's name, shape and dtype, the class count); a ValueError names the field that
+        is wrong.
+        """
         arrays, meta = load_checkpoint(path)
-        params = meta["params"]
-        if isinstance(params.get("hidden_sizes"), list):
-            params["hidden_sizes"] = tuple(params["hidden_sizes"])
+        where = str(path)
+        params = spec.decode_params(where, spec.field(where, meta, "params", dict),
+                                    cls._get_param_names())
         self = cls(**params)
-        self.classes_ = arrays["classes"]
-        m = meta["model"]
-        n_conv = len(m.get("conv") or ())               # sizes: (n_0, conv..., dense..., n_L)
-        self.model_, self.rule_ = build(self.rule, m["sizes"][0], m["sizes"][-1],
-                                        tuple(m["sizes"][1 + n_conv:-1]), m["activation"],
-                                        m["loss"], "zero", self.dropout, m["dtype"], 0,
-                                        self.rule_params, **self._conv_args(m["sizes"][0]))
+        try:
+            check_classifier_params(self.get_params(deep=False))
+        except ValueError as err:
+            spec.fail(where, "params", f"is invalid: {err}")
+        m = spec.field(where, meta, "model", dict)
+        sizes = spec.check_sizes(where, spec.field(where, meta, "model.sizes", list))
+        if "classes" not in arrays:
+            spec.fail(where, "classes", "is missing")
+        kind = meta.get("classes_dtype", arrays["classes"].dtype.str)
+        self.classes_ = spec.decode_classes(where, arrays["classes"], kind)
+        spec.check_classes(where, self.classes_, sizes[-1])
+        try:                        # the network the arguments build, as fit built it
+            rule = copy.deepcopy(self.rule)
+            self.model_, self.rule_ = build(
+                rule, sizes[0], len(self.classes_), self.hidden_sizes, self.activation,
+                self.loss, "zero", self.dropout, self.dtype, 0, self.rule_params,
+                **self._conv_args(sizes[0]))
+        except (ValueError, TypeError) as err:
+            spec.fail(where, "params", f"do not build a network: {err}")
+        built = {"sizes": list(self.model_.sizes), "activation": self.model_.f.name,
+                 "loss": self.model_.loss.name, "dtype": self.model_.dtype.name,
+                 "conv": [list(c) for c in getattr(self.model_, "conv", None) or ()]}
+        for k, v in built.items():
+            if k in m and m[k] != v:
+                spec.fail(where, f"model.{k}", f"holds {m[k]!r}, but the saved arguments "
+                          f"(params) build {v!r}")
+        got = spec.check_arrays(where, arrays, "model", self.model_.params)
         for k in self.model_.params:
-            self.model_.params[k] = arrays[f"model/{k}"]
-        self.rule_.load_state({k[5:]: v for k, v in arrays.items() if k.startswith("rule/")})
-        o = meta["optimizer"]
-        self.optimizer_ = get_optimizer(o["name"], o["lr"], backend=o["backend"], **o["hyper"])
-        self.optimizer_.load_state_dict(
-            {"t": o["t"], "lr": o["lr"], "base_lr": o["base_lr"],
-             **{k[6:]: v for k, v in arrays.items() if k.startswith("optim/")}})
-        self.n_features_in_ = m["sizes"][0]
-        self.history_ = meta["history"]
+            self.model_.params[k] = got[k]
+        state = spec.check_arrays(where, arrays, "rule", self.rule_.state(), extra_ok=True)
+        try:
+            self.rule_.load_state(state)
+        except (ValueError, KeyError, TypeError) as err:
+            spec.fail(where, "rule", f"is refused by the rule: {err}")
+        self.optimizer_ = self._load_optimizer(where, meta, arrays)
+        self.n_features_in_ = sizes[0]
+        self.history_ = spec.check_history(where, spec.field(where, meta, "history", dict),
+                                           HISTORY_KEYS)
+        self.n_iter_ = len(self.history_["epoch"])
         self._rng = np.random.default_rng()
-        self._rng.bit_generator.state = meta["rng_state"]
+        try:
+            self._rng.bit_generator.state = spec.field(where, meta, "rng_state", dict)
+        except (ValueError, TypeError, KeyError) as err:
+            spec.fail(where, "rng_state", f"is not a {type(self._rng.bit_generator).__name__} "
+                      f"state ({err})")
         return self
+
+    def _load_optimizer(self, where, meta, arrays):
+        o = spec.field(where, meta, "optimizer", dict)
+        name = spec.field(where, meta, "optimizer.name", str)
+        if name not in OPTIMIZERS:
+            spec.fail(where, "optimizer.name", f"{name!r} is not one of {sorted(OPTIMIZERS)}")
+        t = spec.field(where, meta, "optimizer.t", int)
+        if t < 0:
+            spec.fail(where, "optimizer.t", f"must be >= 0, got {t}")
+        for k in ("lr", "base_lr"):
+            spec.field(where, meta, f"optimizer.{k}", (int, float))
+        try:
+            opt = get_optimizer(name, o["lr"], backend=o.get("backend", "numba"),
+                                **spec.field(where, meta, "optimizer.hyper", dict))
+            opt.base_lr = float(o["base_lr"])
+            if not (np.isfinite(opt.base_lr) and opt.base_lr > 0):
+                raise ValueError(f"base_lr must be a finite number > 0, got {o['base_lr']!r}")
+        except (ValueError, TypeError) as err:
+            spec.fail(where, "optimizer", f"is invalid: {err}")
+        params = {**self.model_.params, **self.rule_.learned_params()}
+        state = spec.check_optimizer_arrays(where, arrays, params)
+        opt.load_state_dict({"t": t, "lr": o["lr"], "base_lr": o["base_lr"], **state})
+        return opt
 
     # ----------------------------------------------------------------- helpers
     def _check_fit_data(self, X, y, reset):
         X, y = validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except TypeError as err:            # labels that do not sort, bytes labels
+            if "not supported between" in str(err):
+                _classes(y, "y")
+            raise ValueError(f"y: {err}") from None
         return X, y
 
     def _init(self, X, classes):
+        """Create the network, the rule and the optimiser; the attributes are set only once
+        all three exist, so a failure leaves the estimator as it was."""
         if len(classes) < 2:
             raise ValueError(f"Classifier needs samples of at least 2 classes in the data; "
                              f"got 1 class ({classes[0]!r})")
-        self.classes_ = classes
-        self._rng = _as_generator(self.random_state)
-        self.model_, self.rule_ = build(self.rule, X.shape[1], len(classes), self.hidden_sizes,
-                                        self.activation, self.loss, None, self.dropout,
-                                        self.dtype, self._rng, self.rule_params,
-                                        **self._conv_args(X.shape[1]))
-        self.rule_.prepare(self.model_, X)              # e.g. the Hopfield rules' input map
-        defaults = self.rule_.defaults
-        name = self.optimizer or defaults["optimizer"]
-        hyper = self.optimizer_params
-        if hyper is None:
-            hyper = defaults.get("optimizer_params", {}) if name == defaults["optimizer"] else {}
-        try:
-            self.optimizer_ = get_optimizer(name, self.learning_rate or defaults["learning_rate"],
-                                            **hyper)
-        except TypeError as err:
-            raise ValueError(f"bad optimizer_params for {name!r}: {err}") from None
-        self.history_ = None
+        rule = copy.deepcopy(self.rule) if isinstance(self.rule, LearningRule) else \
+            get_rule(self.rule, **(self.rule_params or {}))
+        optimizer = _optimizer(rule, self.optimizer, self.learning_rate, self.optimizer_params)
+        rng = _as_generator(self.random_state)
+        model, rule = build(rule, X.shape[1], len(classes), self.hidden_sizes, self.activation,
+                            self.loss, None, self.dropout, self.dtype, rng, None,
+                            **self._conv_args(X.shape[1]))
+        rule.prepare(model, X)                          # e.g. the Hopfield rules' input map
+        self.classes_, self._rng, self.model_, self.rule_ = classes, rng, model, rule
+        self.optimizer_ = optimizer
+        self.history_ = {k: [] for k in HISTORY_KEYS}
+        self.n_iter_ = 0
+
+    def _unfit(self):
+        for k in _FITTED:
+            if hasattr(self, k):
+                delattr(self, k)
 
     def _conv_args(self, n_features):
         """``conv``, ``image_shape``, ``pool`` for :func:`nplearn.train.build` (none if dense)."""
@@ -290,28 +401,62 @@ class Classifier(ClassifierMixin, BaseEstimator):
             return self.schedule
         return self.rule_.defaults.get("schedule")
 
-    def _encode(self, y):
+    def _encode(self, y, name="y"):
+        y = np.asarray(y)
         idx = np.searchsorted(self.classes_, y)
         idx = np.clip(idx, 0, len(self.classes_) - 1)
         bad = self.classes_[idx] != y
         if np.any(bad):
-            raise ValueError(f"y contains labels not seen at the first fit: "
-                             f"{np.unique(np.asarray(y)[bad])[:5]}; known classes: {self.classes_}")
+            raise ValueError(f"{name} contains labels not seen at the first fit: "
+                             f"{np.unique(y[bad])[:5]}; known classes: {self.classes_}")
         return idx
 
-    def _train(self, X, y, epochs, eval_sets, callbacks):
-        sets = {k: (Xe, self._encode(np.asarray(ye))) for k, (Xe, ye) in (eval_sets or {}).items()}
+    def _train(self, X, y, epochs, eval_sets, callbacks, eval_train, fresh):
+        """Train; on any failure keep the last finished epoch, or unfit if there is none."""
         try:
-            self.history_ = train(self.model_, self.rule_, self.optimizer_, X, self._encode(y),
-                                  epochs=epochs, batch_size=self.batch_size,
-                                  schedule=get_schedule(self._schedule(), self.epochs),
-                                  eval_sets=sets, callbacks=callbacks, rng=self._rng,
-                                  progress=self.verbose, history=self.history_)
-        except DivergenceError as err:
-            self.history_ = getattr(err, "history", self.history_)   # keep the curve so far
+            sets = {k: (Xe, self._encode(ye, f"eval_sets[{k!r}] labels"))
+                    for k, (Xe, ye) in check_eval_sets(eval_sets).items()}
+            train(self.model_, self.rule_, self.optimizer_, X, self._encode(y),
+                  epochs=epochs, batch_size=self.batch_size,
+                  schedule=get_schedule(self._schedule(), self.epochs),
+                  eval_sets=sets, callbacks=callbacks, rng=self._rng, eval_train=eval_train,
+                  progress=self.verbose, history=self.history_)
+        except BaseException as err:
+            self.n_iter_ = len(self.history_["epoch"])
+            if fresh and self.n_iter_ == 0:   # nothing learned since the network was made
+                self._unfit()
+                note = "The Classifier is left unfitted (no epoch finished)."
+            else:
+                note = f"The Classifier holds its state after epoch {self.n_iter_}."
+            if err.args and isinstance(err.args[0], str) and hasattr(err, "restored"):
+                err.args = (f"{err.args[0]} {note}",) + err.args[1:]
             raise
         self.n_iter_ = len(self.history_["epoch"])
         return self
+
+
+def _optimizer(rule, name, learning_rate, hyper):
+    """The optimiser of ``Classifier(optimizer=name, learning_rate=..., optimizer_params=hyper)``
+    for ``rule``; ``None`` takes the rule's defaults (its paper optimiser's settings only
+    with that optimiser)."""
+    defaults = rule.defaults
+    name = name or defaults["optimizer"]
+    if hyper is None:
+        hyper = defaults.get("optimizer_params", {}) if name == defaults["optimizer"] else {}
+    lr = defaults["learning_rate"] if learning_rate is None else learning_rate
+    try:
+        return get_optimizer(name, lr, **hyper)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"optimizer_params for {name!r}: {err}") from None
+
+
+def _classes(labels, name):
+    """The sorted distinct labels; a ValueError if they mix types that do not compare."""
+    try:
+        return np.unique(np.asarray(labels))
+    except TypeError:
+        raise ValueError(f"{name} mixes label types that cannot be sorted together (e.g. str "
+                         "and int); use labels of one type") from None
 
 
 def _as_generator(random_state):

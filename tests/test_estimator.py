@@ -130,3 +130,27 @@ def test_trace_step_names(digits):
                  "dW_1", "dW_2", "dW_3", "db_1", "B1", "B2", "loss"):
         assert name in tr, name
     assert tr["delta_1"].shape == (4, 7) and tr["dW_1"].shape == (7, 64)
+
+
+def test_train_error_comes_from_the_minibatch_passes_unless_a_full_pass_is_asked(digits):
+    from nplearn.train import build, evaluate, train
+    X, y = digits.x_train[:200], digits.y_train[:200]
+    model, rule = build("bp", 64, 10, (16,), rng=0)
+    before = evaluate(model, X, y)[1]                 # one batch = the whole set: the batch
+    from nplearn.optim import SGD                     # pass sees the initial weights
+    h = train(model, rule, SGD(0.5), X, y, epochs=1, batch_size=len(X), rng=0, progress=False)
+    assert h["train_error"] == [before] and h["train_error_from"] == ["minibatches"]
+    clf = Classifier(epochs=2, random_state=0).fit(X, y, eval_train=True)
+    assert clf.history_["train_error_from"] == ["full pass"] * 2
+    assert clf.history_["train_error"][-1] == pytest.approx(1 - clf.score(X, y))
+    fast = Classifier(epochs=2, random_state=0).fit(X, y)     # the same weights either way
+    np.testing.assert_array_equal(fast.model_.params["W1"], clf.model_.params["W1"])
+    assert fast.history_["train_error_from"] == ["minibatches"] * 2
+
+
+def test_blas_threads_follow_the_problem_size():
+    from nplearn.train import blas_threads, build
+    small, _ = build("dfa", 784, 10, (800, 800), rng=0)
+    assert blas_threads(small, 64, available=2) == 1          # a 784-800-800-10 step
+    assert blas_threads(small, 4096, available=2) == 2        # 5 GFLOP products
+    assert blas_threads(small, 4096, available=1) == 1        # never above the limit

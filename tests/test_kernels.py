@@ -1,4 +1,4 @@
-"""Every Numba kernel agrees with its NumPy twin (STYLE.md rule 6) over random sizes and seeds."""
+"""Every Numba kernel agrees with its NumPy twin over random sizes and seeds."""
 import numpy as np
 import pytest
 
@@ -49,3 +49,23 @@ def test_non_contiguous_falls_back_to_numpy():
 def test_unknown_backend():
     with pytest.raises(ValueError, match="backend"):
         SGD(0.1, backend="cuda")
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_kernel_and_twin_flag_the_same_entries_beyond_the_bound(name):
+    """The divergence flag (NaN, inf, |p| > bound after the update) agrees between backends."""
+    rng = np.random.default_rng(1)
+    for case in ("fine", "nan", "inf", "large"):
+        p, g = rng.normal(size=50), rng.normal(size=50) * 1e-3
+        if case != "fine":
+            p[17] = {"nan": np.nan, "inf": -np.inf, "large": 2e6}[case]
+        state = [np.abs(rng.normal(size=50)) for _ in range(N_STATE[name])]
+        flags = []
+        for backend in ("numpy", "numba"):
+            arrays = [a.copy() for a in (p, g, *state)]
+            flags.append(fused_update(name, backend, *arrays, *SCALARS[name], bound=1e6))
+        assert flags[0] == flags[1] == (case != "fine"), (case, flags)
+    # bound None: only NaN and inf count, however large the entries
+    p = np.full(4, 1e300)
+    assert not fused_update("sgd", "numba", p, np.zeros(4), 0.1)
+    assert fused_update("sgd", "numba", np.array([np.nan]), np.zeros(1), 0.1)

@@ -11,6 +11,8 @@ The optimisers know nothing about learning rules (scikit-learn's
 State arrays (velocities, second moments) are created lazily, one per
 parameter key, and exposed through :meth:`Optimizer.state_dict` for checkpoints.
 """
+import inspect
+
 import numpy as np
 
 from .kernels import BACKENDS, fused_update
@@ -22,9 +24,10 @@ class Optimizer:
     name = None
 
     def __init__(self, lr, backend="numba"):
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.number)) or \
+                not (np.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive finite number, got {lr!r}")
         lr = float(lr)
-        if not (np.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning rate must be a positive finite number, got {lr}")
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
         self.backend = backend
@@ -32,11 +35,27 @@ class Optimizer:
         self.t = 0
         self.state = {}
 
-    def step(self, params, grads):
-        """Update every ``params[k]`` in place from ``grads[k]``; ``grads`` may be reused as scratch."""
+    def step(self, params, grads, bound=None):
+        """Update every ``params[k]`` in place from ``grads[k]``; ``grads`` may be reused as scratch.
+
+        Returns the keys whose updated parameter has an entry that is NaN, inf or beyond
+        ``+-bound`` (``None``: only NaN and inf count), found in the update's own pass:
+        the training loop's divergence check (:func:`nplearn.train.train_step`).
+        """
         self.t += 1
+        bad = []
         for k, g in grads.items():
-            self._update(k, params[k], g)
+            p = params[k]
+            flag = self._update(k, p, g, bound)
+            if flag is None:                 # a subclass whose _update does not check
+                flag = not np.all(np.abs(p) <= (np.inf if bound is None else bound))
+            if flag:
+                bad.append(k)
+        return bad
+
+    def _update(self, k, p, g, bound):
+        """Update ``p`` in place from ``g``; return whether it left ``+-bound`` (see :meth:`step`)."""
+        raise NotImplementedError  # abstract
 
     def _slot(self, name, k, like):
         key = f"{name}/{k}"
@@ -68,16 +87,13 @@ class SGD(Optimizer):
 
     def __init__(self, lr=0.01, momentum=0.0, backend="numba"):
         super().__init__(lr, backend)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = _fraction("momentum", momentum)
 
-    def _update(self, k, p, g):
+    def _update(self, k, p, g, bound):
         if self.momentum:
-            fused_update("momentum", self.backend, p, g, self._slot("v", k, p), self.lr,
-                         self.momentum)
-        else:
-            fused_update("sgd", self.backend, p, g, self.lr)
+            return fused_update("momentum", self.backend, p, g, self._slot("v", k, p), self.lr,
+                                self.momentum, bound=bound)
+        return fused_update("sgd", self.backend, p, g, self.lr, bound=bound)
 
 
 class RMSprop(Optimizer):
@@ -90,11 +106,11 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr=1e-3, rho=0.9, eps=1e-8, backend="numba"):
         super().__init__(lr, backend)
-        self.rho, self.eps = float(rho), float(eps)
+        self.rho, self.eps = _fraction("rho", rho), _positive("eps", eps)
 
-    def _update(self, k, p, g):
-        fused_update("rmsprop", self.backend, p, g, self._slot("r", k, p), self.lr, self.rho,
-                     self.eps)
+    def _update(self, k, p, g, bound):
+        return fused_update("rmsprop", self.backend, p, g, self._slot("r", k, p), self.lr,
+                            self.rho, self.eps, bound=bound)
 
 
 class Adam(Optimizer):
@@ -108,15 +124,33 @@ class Adam(Optimizer):
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, backend="numba"):
         super().__init__(lr, backend)
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1, self.beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
+        self.eps = _positive("eps", eps)
 
-    def _update(self, k, p, g):
+    def _update(self, k, p, g, bound):
         c1, c2 = 1.0 - self.beta1 ** self.t, 1.0 - self.beta2 ** self.t
-        fused_update("adam", self.backend, p, g, self._slot("m", k, p), self._slot("v", k, p),
-                     self.lr, self.beta1, self.beta2, self.eps, c1, c2)
+        return fused_update("adam", self.backend, p, g, self._slot("m", k, p),
+                            self._slot("v", k, p), self.lr, self.beta1, self.beta2, self.eps,
+                            c1, c2, bound=bound)
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, RMSprop, Adam)}
+
+
+def _fraction(name, value):
+    """A hyperparameter in [0, 1) (momentum, decay rates)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+            not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    return float(value)
+
+
+def _positive(name, value):
+    """A finite hyperparameter >= 0 (eps; 0 only where no division by zero can occur)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+            not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 def get_optimizer(name, lr=None, **kwargs):
@@ -127,4 +161,10 @@ def get_optimizer(name, lr=None, **kwargs):
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
     if lr is not None:
         kwargs["lr"] = lr
-    return OPTIMIZERS[name](**kwargs)
+    cls = OPTIMIZERS[name]
+    known = set(inspect.signature(cls).parameters) - {"lr", "backend"}
+    unknown = sorted(set(kwargs) - known - {"lr", "backend"})
+    if unknown:
+        raise ValueError(f"unknown hyperparameter(s) {unknown} for optimizer {name!r}; "
+                         f"it takes {sorted(known)}")
+    return cls(**kwargs)

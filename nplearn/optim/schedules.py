@@ -56,5 +56,10 @@ def get_schedule(spec, epochs=None):
     if spec == "cosine":
         return Cosine(epochs or 1)
     if isinstance(spec, str) and spec.startswith("multistep:"):
-        return MultiStep([int(m) for m in spec.split(":", 1)[1].split(",") if m])
-    raise ValueError(f"unknown schedule {spec!r}; use 'constant', 'cosine' or 'multistep:E1,E2'")
+        milestones = [m.strip() for m in spec.split(":", 1)[1].split(",") if m.strip()]
+        if not milestones or not all(m.isdigit() and int(m) >= 1 for m in milestones):
+            raise ValueError(f"schedule={spec!r}: the milestones after 'multistep:' must be "
+                             "epochs >= 1 separated by commas, e.g. 'multistep:60,90'")
+        return MultiStep([int(m) for m in milestones])
+    raise ValueError(f"unknown schedule {spec!r}; use None, 'constant', 'cosine', "
+                     "'multistep:E1,E2' (x0.1 at each epoch listed) or a callable epoch -> factor")

@@ -2,9 +2,17 @@
 
 Each step asks the rule for update directions and hands them to the
 optimiser (``p -= lr * g`` for SGD). The loop keeps a per-epoch history,
-stops with :class:`DivergenceError` on a non-finite loss, shows a tqdm bar on
-a terminal and calls callbacks (``on_train_begin``, ``on_batch_end``,
-``on_epoch_end``, ``on_train_end``) so analysis code can record without touching rule internals.
+stops with :class:`DivergenceError` when the loss or a parameter leaves the finite
+range (:mod:`nplearn.train.divergence`) and restores the last finished epoch, picks
+the number of BLAS threads from the problem size (:mod:`nplearn.train.threads`),
+shows a tqdm bar on a terminal and calls callbacks (``on_train_begin``,
+``on_batch_end``, ``on_epoch_end``, ``on_train_end``) so analysis code can record
+without touching rule internals.
+
+The training error of an epoch is, by default, counted on the minibatch passes the
+rule already made (``stats["n_errors"]``, with the weights of the moment and with
+dropout), like ``train_loss``; ``eval_train=True`` adds a full forward pass over the
+training set after the epoch instead. ``history["train_error_from"]`` says which.
 """
 import time
 from dataclasses import dataclass, field
@@ -12,14 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from .validation import check_features, check_labels
+from .divergence import PARAM_BOUND, DivergenceError, Snapshot, lower_lr_hint
+from .threads import blas_threads as choose_threads, limited
+from .validation import check_count, check_eval_sets, check_features, check_labels
 
-HISTORY_KEYS = ("epoch", "lr", "train_loss", "train_error", "val_loss", "val_error",
-                "test_loss", "test_error", "time")
-
-
-class DivergenceError(FloatingPointError):
-    """The loss became NaN or inf: training diverged."""
+HISTORY_KEYS = ("epoch", "lr", "train_loss", "train_error", "train_error_from", "val_loss",
+                "val_error", "test_loss", "test_error", "time")
+FROM_BATCHES, FROM_FULL_PASS = "minibatches", "full pass"
 
 
 def one_hot(y, n_classes, dtype=np.float64):
@@ -40,8 +47,10 @@ def evaluate(model, X, y, chunk=4096):
     return loss / X.shape[0], wrong / X.shape[0]
 
 
-def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None):
-    """One minibatch update; returns the batch loss, or the full trace if ``trace``.
+def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
+               bound=PARAM_BOUND):
+    """One minibatch update; returns the rule's ``stats`` (``"loss"``, usually
+    ``"n_errors"``), or the full trace if ``trace``.
 
     A rule with ``steps_per_batch = k > 1`` (EFP's loop) is asked for updates ``k`` times
     on the batch, each applied before the next; the loss and the trace are the first's.
@@ -52,6 +61,10 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None):
 
     ``idx`` (the rows' indices in the training set) and the call number ``loop`` are passed
     to the rule, so a rule keeps no state it must recognise the batch by.
+
+    Raises :class:`DivergenceError` if the loss is NaN or inf (before the update) or if the
+    update leaves a parameter entry NaN, inf or beyond ``+-bound`` (after it: the
+    parameters then hold the diverged values; :func:`train` restores them).
     """
     stats, tr = {}, ({} if trace else None)
     x, Y = x.astype(model.dtype, copy=False), Y.astype(model.dtype, copy=False)  # no upcasting
@@ -60,12 +73,17 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None):
         g = rule.updates(model, x, Y, rng=rng, trace=tr if k == 0 else None, stats=st,
                          idx=idx, loop=k)
         if not np.isfinite(st["loss"]):
-            raise DivergenceError(
-                f"the loss became {st['loss']} at optimizer step {optimizer.t + 1}: training "
-                f"diverged. Lower the learning rate (now {optimizer.lr:g}), e.g. to "
-                f"{optimizer.lr / 10:g}.")
+            raise DivergenceError(f"the loss became {st['loss']} at optimizer step "
+                                  f"{optimizer.t + 1}: training diverged. "
+                                  + lower_lr_hint(optimizer))
         extra = rule.learned_params()               # e.g. trainable feedback weights
-        optimizer.step({**model.params, **extra} if extra else model.params, g)
+        bad = optimizer.step({**model.params, **extra} if extra else model.params, g,
+                             bound=bound)
+        if bad:
+            raise DivergenceError(f"optimizer step {optimizer.t} left {', '.join(bad)} with "
+                                  f"entries that are NaN, inf or beyond +-{bound:g} (the loss "
+                                  f"was {st['loss']:.4g}): training diverged. "
+                                  + lower_lr_hint(optimizer))
     if trace:
         tr["loss"] = stats["loss"]
         return tr
@@ -87,8 +105,8 @@ class TrainState:
 
 
 def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=None,
-          eval_sets=None, callbacks=(), rng=None, eval_train=True, progress=None,
-          history=None):
+          eval_sets=None, callbacks=(), rng=None, eval_train=False, progress=None,
+          history=None, blas_threads=None, bound=PARAM_BOUND):
     """Train ``model`` with ``rule`` and ``optimizer``; return the history dict.
 
     Parameters
@@ -101,6 +119,7 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     y : ndarray of shape (n,)
         Class indices in ``[0, n_L)``.
     epochs, batch_size : int
+        Both at least 1.
     schedule : callable, optional
         ``epoch -> factor``; the lr of epoch ``k`` is ``base_lr * schedule(k)``.
     eval_sets : dict, optional
@@ -112,65 +131,105 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     rng : numpy.random.Generator
         Shuffling and dropout.
     eval_train : bool
-        Also evaluate the error on the whole training set each epoch.
+        ``False`` (default): the epoch's training error is counted on the minibatch passes
+        already made (the weights of the moment, with dropout), at no cost. ``True``: a
+        full forward pass over the training set after the epoch (one more forward pass per
+        example). ``history["train_error_from"]`` records which.
     progress : bool, optional
         Show a progress bar; ``None``: only on a terminal.
     history : dict, optional
         Continue this history (``partial_fit``).
+    blas_threads : int, optional
+        BLAS threads during the run; ``None``: chosen from the problem size
+        (:func:`nplearn.train.threads.blas_threads`).
+    bound : float
+        Divergence bound on the magnitude of every parameter entry
+        (:data:`nplearn.train.divergence.PARAM_BOUND`).
 
     Returns
     -------
     dict
         Lists keyed by :data:`HISTORY_KEYS`; one entry per epoch.
+
+    Raises
+    ------
+    DivergenceError
+        The loss or a parameter left the finite range (:mod:`nplearn.train.divergence`).
+        ``model``, ``rule``, ``optimizer`` and ``rng`` are first restored to the end of the
+        last finished epoch; the error carries ``history`` (those epochs) and ``epoch``.
     """
+    epochs = check_count(epochs, "epochs")
+    batch_size = check_count(batch_size, "batch_size")
     X = check_features(X, model.sizes[0])
     y = check_labels(y, model.sizes[-1], X.shape[0])
-    if int(batch_size) < 1 or int(epochs) < 0:
-        raise ValueError(f"batch_size must be >= 1 and epochs >= 0, got {batch_size}, {epochs}")
     eval_sets = {k: (check_features(Xe, model.sizes[0], f"X_{k}"),
                      check_labels(ye, model.sizes[-1], len(Xe), f"y_{k}"))
-                 for k, (Xe, ye) in (eval_sets or {}).items() if len(Xe)}
+                 for k, (Xe, ye) in check_eval_sets(eval_sets).items() if len(Xe)}
     X = X.astype(model.dtype, copy=False)
     Y = one_hot(y, model.sizes[-1], model.dtype)
     rng = np.random.default_rng(rng)
     history = history if history is not None else {k: [] for k in HISTORY_KEYS}
+    for k in HISTORY_KEYS:          # a history saved before a key existed
+        history.setdefault(k, [None] * len(history["epoch"]))
     state = TrainState(model, rule, optimizer, history, epoch=len(history["epoch"]),
-                       step=optimizer.t, n_batches=-(-X.shape[0] // int(batch_size)))
-    _call(callbacks, "on_train_begin", state)
-    bar = tqdm(range(epochs), desc=f"{rule.name}", unit="epoch", disable=_quiet(progress),
-               leave=False)
-    with np.errstate(over="ignore", invalid="ignore"):
+                       step=optimizer.t, n_batches=-(-X.shape[0] // batch_size))
+    if blas_threads is None:
+        blas_threads = choose_threads(model, batch_size)
+    with limited(blas_threads), np.errstate(over="ignore", invalid="ignore"):
+        _call(callbacks, "on_train_begin", state)
+        bar = tqdm(range(epochs), desc=f"{rule.name}", unit="epoch", disable=_quiet(progress),
+                   leave=False)
         for _ in bar:
-            optimizer.lr = optimizer.base_lr * (schedule(state.epoch) if schedule else 1.0)
-            t0, loss_sum = time.perf_counter(), 0.0
-            order = rng.permutation(X.shape[0])
-            for i in range(0, X.shape[0], batch_size):
-                idx = order[i:i + batch_size]
-                state.batch = (X[idx], Y[idx])
-                try:
-                    stats = train_step(model, rule, optimizer, *state.batch, rng=rng, idx=idx)
-                except DivergenceError as err:
-                    err.history = history    # the epochs finished before the blow-up
-                    raise
-                loss_sum += stats["loss"] * idx.shape[0]
-                state.step += 1
-                _call(callbacks, "on_batch_end", state)
-            _record(history, state, optimizer.lr, loss_sum / X.shape[0],
-                    time.perf_counter() - t0, (X, y) if eval_train else None, eval_sets)
+            good = Snapshot(model, rule, optimizer, rng)   # the end of the last finished epoch
+            try:
+                train_loss, n_wrong, seconds = _epoch(model, rule, optimizer, X, Y, batch_size,
+                                                      schedule, rng, callbacks, state, bound)
+            except BaseException as err:   # diverged, interrupted (Ctrl-C) or failed
+                good.restore(model, rule, optimizer, rng)
+                state.step = optimizer.t
+                if isinstance(err, DivergenceError):
+                    err.history, err.epoch, err.restored = history, state.epoch, True
+                    err.args = (f"{err.args[0]} nplearn restored the parameters, the rule's "
+                                f"and the optimizer's state to the end of epoch {state.epoch}"
+                                + (" (before training)." if state.epoch == 0 else "."),)
+                raise
+            if eval_train or n_wrong is None:
+                train_error, source = evaluate(model, X, y)[1], FROM_FULL_PASS
+            else:
+                train_error, source = n_wrong / X.shape[0], FROM_BATCHES
+            _record(history, state, optimizer.lr, train_loss, train_error, source, seconds,
+                    eval_sets)
             bar.set_postfix(loss=f"{history['train_loss'][-1]:.4f}",
                             val=_fmt(history["val_error"][-1]))
             state.epoch += 1
             _call(callbacks, "on_epoch_end", state)
-    _call(callbacks, "on_train_end", state)
+        _call(callbacks, "on_train_end", state)
     return history
 
 
-def _record(history, state, lr, train_loss, seconds, train_set, eval_sets):
+def _epoch(model, rule, optimizer, X, Y, batch_size, schedule, rng, callbacks, state, bound):
+    """One pass over the shuffled training set: ``(mean loss, errors or None, seconds)``."""
+    optimizer.lr = optimizer.base_lr * (schedule(state.epoch) if schedule else 1.0)
+    t0, loss_sum, n_wrong = time.perf_counter(), 0.0, 0
+    order = rng.permutation(X.shape[0])
+    for i in range(0, X.shape[0], batch_size):
+        idx = order[i:i + batch_size]
+        state.batch = (X[idx], Y[idx])
+        stats = train_step(model, rule, optimizer, *state.batch, rng=rng, idx=idx, bound=bound)
+        loss_sum += stats["loss"] * idx.shape[0]
+        n_wrong = None if n_wrong is None or "n_errors" not in stats else n_wrong + stats["n_errors"]
+        state.step += 1
+        _call(callbacks, "on_batch_end", state)
+    return loss_sum / X.shape[0], n_wrong, time.perf_counter() - t0
+
+
+def _record(history, state, lr, train_loss, train_error, source, seconds, eval_sets):
     history["epoch"].append(state.epoch + 1)
     history["lr"].append(lr)
     history["train_loss"].append(train_loss)
     history["time"].append(seconds)
-    history["train_error"].append(evaluate(state.model, *train_set)[1] if train_set else None)
+    history["train_error"].append(train_error)
+    history["train_error_from"].append(source)
     for k in ("val", "test"):
         loss, err = evaluate(state.model, *eval_sets[k]) if k in eval_sets else (None, None)
         history[f"{k}_loss"].append(loss)

@@ -1,0 +1,93 @@
+"""How many BLAS threads a training run uses, chosen from the size of its matrix products.
+
+OpenBLAS splits every product across its threads and the threads wait for each other at
+the end of it. On a machine whose cores are also busy with something else (a second run,
+a browser), one of the threads is often descheduled and the others spin until it is back;
+for the short products of a minibatch step that wait is longer than the product itself.
+Measured on a shared 2-core machine (``benchmarks/README.md``, training-step section): an
+epoch of 784-800-800-10 at batch 64 took 9x longer with two BLAS threads than with one,
+and with one thread it slowed 2.0x when one more CPU-bound process ran; at batch 1024,
+with two threads, 1.5x. Two threads pay only when each product is long enough to hide a
+scheduling delay of a few milliseconds.
+
+:func:`blas_threads` therefore gives one thread unless the largest product of a step has at
+least :data:`MIN_FLOP_PER_THREAD` floating-point operations per extra thread, and never
+more threads than the BLAS library is already allowed (an outer ``threadpool_limits`` or
+``OPENBLAS_NUM_THREADS`` is respected). :func:`nplearn.train.train` applies it with
+``threadpoolctl`` for the duration of the run.
+"""
+import contextlib
+import functools
+import os
+
+from threadpoolctl import ThreadpoolController
+
+#: Floating-point operations of the largest product of one step, per BLAS thread beyond
+#: the first, below which extra threads are not used (about 5 ms of one core's GEMM).
+MIN_FLOP_PER_THREAD = 5e8
+
+
+def largest_product_flop(model, batch_size):
+    """FLOPs of the largest matrix product of one forward pass at ``batch_size``.
+
+    A dense layer ``W_l`` of shape ``(n_l, n_{l-1})`` costs ``2 n n_l n_{l-1}``; a conv
+    kernel additionally runs at every output pixel (``model.conv_shapes[l]``).
+    """
+    conv_shapes = getattr(model, "conv_shapes", None)
+    best = 0.0
+    for k, p in model.params.items():
+        flop = 2.0 * batch_size * p.size
+        if p.ndim == 4 and conv_shapes is not None and k[1:].isdigit():
+            _, Ho, Wo = conv_shapes[int(k[1:])]
+            flop *= Ho * Wo
+        best = max(best, flop)
+    return best
+
+
+def _load_blas():
+    """Load SciPy's OpenBLAS now: Numba's ``@`` (the Hopfield and spiking kernels) calls it,
+    not NumPy's, and a library loaded after the limit is set would escape it."""
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401
+    except ImportError:
+        pass
+
+
+@functools.lru_cache(maxsize=None)
+def _controller():
+    """One ``threadpoolctl`` controller per process: finding the libraries reads the
+    process's memory map (milliseconds); limiting them afterwards takes microseconds."""
+    _load_blas()
+    return ThreadpoolController()
+
+
+def blas_limit():
+    """Threads the loaded BLAS libraries may use now (the smallest of their limits)."""
+    counts = [d["num_threads"] for d in _controller().info() if d["user_api"] == "blas"]
+    return min(counts) if counts else 1
+
+
+def blas_threads(model, batch_size, available=None):
+    """BLAS threads for training ``model`` at ``batch_size`` (module docstring).
+
+    ``available`` defaults to the smaller of the usable cores and :func:`blas_limit`.
+    """
+    if available is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        available = min(cores or 1, blas_limit())
+    extra = int(largest_product_flop(model, batch_size) // MIN_FLOP_PER_THREAD)
+    return max(1, min(int(available), 1 + extra))
+
+
+@contextlib.contextmanager
+def limited(n_threads):
+    """Context manager: the BLAS libraries and Numba's parallel kernels use ``n_threads``
+    threads inside it (at most as many as Numba has)."""
+    import numba
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        with _controller().limit(limits=int(n_threads), user_api="blas"):
+            yield
+    finally:
+        numba.set_num_threads(before)
