@@ -6,7 +6,7 @@ import pytest
 from nplearn import Classifier
 from nplearn.cli import main
 from nplearn.optim import SGD, get_optimizer, get_schedule
-from nplearn.rules import DFA
+from nplearn.rules import DFA, RULES
 from nplearn.train import build, train
 
 rng = np.random.default_rng(0)
@@ -26,7 +26,7 @@ def test_learning_rate_zero_is_refused_not_replaced_by_the_default():
     with pytest.raises(ValueError, match="learning_rate must be a finite number > 0, or None "
                                          "for the rule's default; got 0"):
         fit(learning_rate=0)
-    assert fit(learning_rate=None).optimizer_.lr == 1e-3            # the rule's default
+    assert fit(learning_rate=None).optimizer_.lr == RULES["bp"].defaults["learning_rate"]
     assert fit(learning_rate=0.25).optimizer_.lr == 0.25
 
 

@@ -352,12 +352,7 @@ def _rule_cases():
     cases = []
     for rule in sorted(RULES):
         for dtype in ("float64", "float32"):
-            marks = []
-            if rule == "ep":
-                marks = [pytest.mark.xfail(
-                    strict=False, reason="EP's persistent particles are not in its "
-                    "checkpointed state until the rules' fix lands (issue [C/5])")]
-            cases.append(pytest.param(rule, dtype, marks=marks, id=f"{rule}-{dtype}"))
+            cases.append(pytest.param(rule, dtype, id=f"{rule}-{dtype}"))
     return cases
 
 
