@@ -4,8 +4,9 @@ Build (from the repository root, offline, warnings are errors)::
 
     FAST=1 python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-Tutorials: the notebooks have ONE source each, ``tutorials/*.ipynb`` at the
-repository root (outputs stripped). At the start of every build
+Tutorials: the notebooks have ONE source each, ``tutorials/NN_*.ipynb`` at the
+repository root (outputs stripped; copies such as ``*-Copy1.ipynb`` or
+``*.nbconvert.ipynb`` are ignored, see ``_ext/tutorial_files.py``). At the start of every build
 :func:`sync_tutorials` copies them into ``docs/tutorials/`` (gitignored; stale
 copies are deleted), where ``docs/tutorials/index.md`` lists them with a glob, and
 myst-nb executes each one with ``FAST=1`` (set below unless the environment says
@@ -24,6 +25,7 @@ sys.path.insert(0, str(ROOT))  # document this checkout, even if another nplearn
 os.environ.setdefault("FAST", "1")  # inherited by the notebook kernels
 
 import nplearn  # noqa: E402
+from tutorial_files import tutorial_sources  # noqa: E402
 
 
 def sync_tutorials(src=ROOT / "tutorials", dst=DOCS / "tutorials"):
@@ -32,7 +34,7 @@ def sync_tutorials(src=ROOT / "tutorials", dst=DOCS / "tutorials"):
     Unchanged files are left alone so that incremental builds do not re-run them.
     """
     dst.mkdir(exist_ok=True)
-    sources = {p.name: p for p in src.glob("*.ipynb")}
+    sources = {p.name: p for p in tutorial_sources(src)}
     for old in dst.glob("*.ipynb"):
         if old.name not in sources:
             old.unlink()
