@@ -119,6 +119,7 @@ def _page(result, images):
             f"{d['n_classes']} classes &middot; seeds {_e(seeds)} &middot; nplearn "
             f"{_e(result.get('nplearn_version', '?'))} &middot; "
             f"{_e(result.get('date') or _now())}</p>",
+            _data_line(d),
             "<h2>Results</h2>", _results_table(result),
             f"<p class=\"note\">{_results_note(result)}</p>"]
     for key in FIGURES:
@@ -136,6 +137,13 @@ def _page(result, images):
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+# ---- which data the report was made from (source, sha256, splits), when runs.json says
+def _data_line(d):
+    parts = [f"{k}: {d[k]}" for k in ("source", "sha256", "splits") if d.get(k)]
+    return f"<p class=\"meta\">Data {_e(' · '.join(parts))}</p>" if parts else ""
+# ----
 
 
 def _results_table(result):
