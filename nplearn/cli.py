@@ -28,7 +28,7 @@ from . import __version__
 from .analysis.generation import class_means, generation_errors
 from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
-from .experiments import compare, format_table, settings, write_json
+from .experiments import DEFAULT_RULES, compare, format_table, settings, write_json
 from .experiments.compare import (EMBED_METHODS, conv_image_shape, format_dataset,
                                   format_overhead, format_threads)
 from .experiments.folders import check_folder_path, leftovers, staged_folder
@@ -256,12 +256,12 @@ def _run_train(args):
 def _run_compare(args):
     check_folder_path(args.out)             # before the training, not after
     overrides = _model_overrides(args)
-    # with --image-shape the data are loaded here; compare casts them to the rules' dtype
-    data = _load(args, "float64") if args.image_shape else args.dataset
+    first = (args.rules or DEFAULT_RULES)[0]       # compare loads the data in its dtype
+    data = _load(args, settings(first, **overrides)["dtype"])
+    print(format_dataset(data.info()))             # before the training, above the table
     result = compare(data, rules=args.rules, seeds=args.seeds, out_dir=args.out,
-                     data_dir=args.data_dir, record=args.record, record_every=args.record_every,
-                     embed=args.embed, embed_samples=args.embed_samples, **overrides)
-    print(format_dataset(result["dataset"]))
+                     record=args.record, record_every=args.record_every, embed=args.embed,
+                     embed_samples=args.embed_samples, **overrides)
     print(f"seeds {' '.join(map(str, result['seeds']))}\n")
     print(format_table(result["summary"]))
     for run in result["runs"]:

@@ -302,7 +302,8 @@ def test_image_shape_flag_gives_conv_layers_their_images(tmp_path, capsys):
 
 # ---------------------------------------------------------------- sweeps
 
-def test_a_sweep_on_a_file_hashes_it_and_refuses_a_changed_one(tmp_path, wine, monkeypatch):
+def test_a_sweep_on_a_file_hashes_it_and_refuses_a_changed_one(tmp_path, wine, monkeypatch,
+                                                               capsys):
     path, x, y = wine
     monkeypatch.chdir(tmp_path)
     config = {"dataset": "wine.npz", "seeds": [0], "base": {"epochs": 2, "hidden_sizes": [8]},
@@ -318,7 +319,10 @@ def test_a_sweep_on_a_file_hashes_it_and_refuses_a_changed_one(tmp_path, wine, m
     assert (tmp_path / "sw" / "results.md").read_text().startswith("data: wine")
     table = list(csv.DictReader(open("sw/results.csv")))
     assert {(r["dataset"], r["dataset_sha256"]) for r in table} == {("wine.npz", sha)}
-    assert not sweep(config, n_jobs=1, progress=False)["ran"]          # resumes: nothing to do
+    (tmp_path / "grid.json").write_text(json.dumps(config))
+    assert main(["sweep", "grid.json", "--n-jobs", "1"]) == 0            # resumes: nothing to do
+    out = capsys.readouterr().out
+    assert "0 run now, 2 already finished\ndata: wine, 127 train" in out and sha in out
     # the file's sha256 is in every run id: other content, other runs
     ids = {r["run_id"] for r in expand(config)}
     np.savez(path, x_train=x * 0.5, y_train=y)
