@@ -75,18 +75,7 @@ def read_file(path, image_shape=None):
             raise ValueError("it holds a single array (.npy), not an .npz archive of named "
                              "arrays; save with np.savez(path, x_train=..., y_train=...)")
         with npz:
-            unknown = [k for k in npz.files if k not in KEYS]
-            if unknown:
-                raise ValueError(f"unknown key(s) {unknown}{_close(unknown)}; an .npz of your "
-                                 f"own holds only {', '.join(KEYS)}")
             arrays = {k: npz[k] for k in npz.files}
-            if image_shape is not None:
-                stored = arrays.get("image_shape", image_shape)
-                if np.shape(stored) != np.shape(image_shape) or np.any(
-                        np.asarray(stored) != np.asarray(image_shape)):
-                    raise ValueError(f"image_shape {tuple(image_shape)} was given, but the "
-                                     f"file stores image_shape {tuple(stored.tolist())}")
-                arrays["image_shape"] = np.asarray(image_shape)
     except (ValueError, TypeError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
         reason = str(err)
         if "pickle" in reason:  # numpy's message advises allow_pickle=True: never do that
@@ -95,6 +84,16 @@ def read_file(path, image_shape=None):
         elif isinstance(err, zipfile.BadZipFile) or "zip" in reason.lower():
             reason = f"it is not a readable .npz (zip) archive ({reason})"
         raise ValueError(f"{path}: {reason}") from None
+    unknown = [k for k in arrays if k not in KEYS]
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {unknown}{_close(unknown)}; an .npz of your "
+                         f"own holds only {', '.join(KEYS)}")
+    if image_shape is not None:
+        given = np.asarray(image_shape)
+        stored = arrays.setdefault("image_shape", given)
+        if stored.shape != given.shape or np.any(stored != given):
+            raise ValueError(f"{path}: image_shape {tuple(given.tolist())} was given, but the "
+                             f"file stores image_shape {tuple(stored.tolist())}")
     return check_arrays(arrays, where=str(path)), sha256
 
 
