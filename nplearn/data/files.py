@@ -31,6 +31,11 @@ SYSTEM_COPIES = {
     "fashion_mnist": (Path("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist"),
 }
 
+#: said when a known dataset's file holds something else, e.g. a user's tabular data
+OWN_DATA = ("If it is data of your own, give its path instead of a dataset name (a path ending "
+            "in .npz): load_dataset('path/to/file.npz'), nplearn train --dataset "
+            "path/to/file.npz; any feature count is accepted there.")
+
 MNIST5K_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 MNIST5K_INSTALL = 'pip install "nplearn[mnist5k]"'
 
@@ -116,8 +121,8 @@ def read_npz(name, home, sample_shape):
     try:
         _check_arrays(arrays, sample_shape)
     except ValueError as err:
-        raise ValueError(f"{path} is not in the expected format ({err}). "
-                         f"Delete it and re-run:\n    {command}") from err
+        raise ValueError(f"{path} is not in the expected format of {name!r} ({err}). "
+                         f"Delete it and re-run:\n    {command}\n" + OWN_DATA) from err
     arrays["label_names"] = tuple(str(s) for s in arrays["label_names"])
     arrays["y_train"] = arrays["y_train"].astype(np.int64, copy=False)
     arrays["y_test"] = arrays["y_test"].astype(np.int64, copy=False)

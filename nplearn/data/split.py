@@ -42,7 +42,7 @@ def n_validation(validation_size, n_train):
     raise ValueError(f"validation_size must be a fraction or a count, not {validation_size!r}")
 
 
-def stratified_split(x, y, n_holdout, random_state):
+def stratified_split(x, y, n_holdout, random_state, advice=None):
     """Split ``(x, y)`` into a kept part and a stratified held-out part.
 
     Parameters
@@ -53,6 +53,9 @@ def stratified_split(x, y, n_holdout, random_state):
         Size of the held-out part; 0 returns empty held-out arrays.
     random_state : int
         Seed of the shuffle.
+    advice : str, optional
+        What the error tells the user to do; default: use ``validation_size=0`` or
+        another size.
 
     Returns
     -------
@@ -77,7 +80,7 @@ def stratified_split(x, y, n_holdout, random_state):
     if problem:
         raise ValueError(
             f"cannot carve a stratified set of {n_holdout} from {len(y)} samples: {problem}. "
-            "Use validation_size=0 or a different size."
+            + (advice or "Use validation_size=0 or a different size.")
         )
     idx_keep, idx_out = train_test_split(
         np.arange(len(y)), test_size=n_holdout, stratify=y, random_state=random_state

@@ -4,6 +4,12 @@
 >>> result = compare("digits", rules=["bp", "dfa"], seeds=(0,), epochs=2, embed="pca")
 >>> print(format_table(result["summary"]))  # doctest: +SKIP
 
+The dataset is a built-in name, the path of an ``.npz`` file of your own, a
+:class:`~nplearn.data.Dataset`, or arrays: ``compare(X, y, rules=[...])``. The result
+records which data it was made from (:meth:`nplearn.data.Dataset.info`: name, sizes,
+source, sha256 of a file or arrays of your own, splits), and so do ``runs.json``,
+``results.csv`` and ``report.html``; :func:`format_dataset` says it in words.
+
 All runs share one train/validation/test split (validation seed 0), so the seeds vary
 only the weights, the feedback matrices, the shuffling and dropout. Besides the errors,
 each run records (unless ``record=False``) the alignment angles and weight norms of
@@ -19,9 +25,11 @@ which ``nplearn train`` uses. Runs go one after the other, each on the BLAS thre
 says what it measured; the maps and scores after training run on one thread.
 """
 import csv
+import dataclasses
 import io
 import json
 import math
+import os
 import time
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +40,8 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..analysis import AlignmentRecorder, embed as embed_2d, knn_accuracy
-from ..data import load_dataset
+from ..data import Dataset, load_dataset
+from ..data import user
 from ..data.split import stratified_split
 from ..estimator import Classifier
 from ..train import DivergenceError, atomic_write
@@ -46,17 +55,27 @@ PROBE_SIZE = 128    # training samples the AlignmentRecorder measures on (256 co
 KNN_K = 5           # neighbours of the "how separated are the classes" score
 HIST_BINS = 100     # at most this many bins per final-weight histogram, shared by all runs
 NOT_SAVED = ("files", "embedding_coords")   # result keys kept out of runs.json
+#: ``result["dataset"]`` keys repeated on every row of results.csv as ``dataset``,
+#: ``dataset_source``, ``dataset_sha256``, ``dataset_n_train``, ...
+CSV_DATA = ("name", "source", "sha256", "n_train", "n_val", "n_test", "n_features", "n_classes")
 
 
-def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_sizes=None,
-            out_dir=None, data_dir=None, progress=None, record=True, record_every=None,
-            embed="tsne", embed_samples=500, **overrides):
+def compare(dataset="digits", y=None, rules=None, seeds=(0, 1, 2), epochs=None,
+            hidden_sizes=None, out_dir=None, data_dir=None, progress=None, record=True,
+            record_every=None, embed="tsne", embed_samples=500, **overrides):
     """Train each rule with its preset once per seed; record, summarise and save.
 
     Parameters
     ----------
-    dataset : str, default "digits"
-        A name accepted by :func:`nplearn.load_dataset`.
+    dataset : str, path-like, Dataset or array-like, default "digits"
+        A name or an ``.npz`` path accepted by :func:`nplearn.load_dataset`; a
+        :class:`~nplearn.data.Dataset` (e.g. from :func:`nplearn.data.from_arrays`, to
+        give a test split of your own); or the inputs ``X`` of ``compare(X, y)``, of shape
+        ``(n, n_features)`` (or images), of which a stratified 20 % is held out for
+        testing with seed 0, then 10 % of the rest for validation (seed 0). Your own data
+        are used as given, not rescaled.
+    y : array-like of shape (n,), optional
+        Integer labels of ``X``; only with arrays.
     rules : sequence of str, optional
         Rule names; default :data:`nplearn.experiments.presets.DEFAULT_RULES`, every rule in
         :data:`nplearn.rules.RULES` but the spiking ones.
@@ -89,7 +108,9 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     Returns
     -------
     dict
-        ``nplearn_version``, ``date``, ``dataset`` (name and split sizes), ``seeds``,
+        ``nplearn_version``, ``date``, ``dataset`` (:meth:`nplearn.data.Dataset.info`:
+        name, source, sha256, split sizes, features, classes, image shape, input range,
+        splits), ``seeds``,
         ``settings`` (rule -> the exact ``Classifier`` kwargs), ``record`` (probe
         size, steps between records and per epoch, per rule; mean overhead) or
         ``None``, ``embedding`` (method, samples, columns, class names, 5-NN
@@ -114,10 +135,10 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     if record_every is not None and int(record_every) < 1:
         raise ValueError(f"record_every must be >= 1, got {record_every}")
     kwargs = {r: settings(r, epochs=epochs, hidden_sizes=hidden_sizes, **overrides) for r in rules}
-    data = load_dataset(dataset, data_dir=data_dir, dtype=kwargs[rules[0]]["dtype"])
+    data = get_data(dataset, y, data_dir, kwargs[rules[0]]["dtype"])
     for kw in kwargs.values():
         if kw.get("conv") and kw.get("image_shape") is None:
-            kw["image_shape"] = data.image_shape          # conv layers see (C, H, W) images
+            kw["image_shape"] = conv_image_shape(data)     # conv layers see (C, H, W) images
     n_train = len(data.y_train)
     per_epoch = {r: math.ceil(n_train / kwargs[r]["batch_size"]) for r in rules}
     every = {r: int(record_every or per_epoch[r]) for r in rules}
@@ -146,9 +167,7 @@ def compare(dataset="digits", rules=None, seeds=(0, 1, 2), epochs=None, hidden_s
     result = {
         "nplearn_version": __version__,
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "dataset": {"name": data.name, "n_train": n_train, "n_val": len(data.y_val),
-                    "n_test": len(data.y_test), "n_features": data.n_features,
-                    "n_classes": data.n_classes},
+        "dataset": data.info(),
         "seeds": seeds,
         "settings": kwargs,
         "record": None if probe is None else {
@@ -188,6 +207,65 @@ def format_threads(result):
     threads = ("on " + " or ".join(map(str, n)) + f" BLAS thread{'s' * (n != [1])}" if n else
                "BLAS threads unknown")
     return f"time (s): fit wall time per run, one run at a time, {threads}"
+
+
+def format_dataset(d):
+    """Lines saying which data a result was made from: name, sizes, source, sha256, splits.
+
+    Parameters
+    ----------
+    d : dict
+        ``result["dataset"]`` (:meth:`nplearn.data.Dataset.info`); keys missing from an
+        older ``runs.json`` are left out.
+    """
+    shape = (f"images {tuple(d['image_shape'])}" if d.get("image_shape") else
+             f"{d['n_features']} features")
+    lines = [f"data: {d['name']}, {d['n_train']} train / {d['n_val']} val / {d['n_test']} "
+             f"test, {shape}, {d['n_classes']} classes"]
+    if d.get("source"):
+        lines.append(f"  from {d['source']}" + (f", sha256 {d['sha256']}" if d.get("sha256")
+                                                  else ""))
+    if d.get("splits"):
+        lines.append(f"  {d['splits']}")
+    return "\n".join(lines)
+
+
+def get_data(dataset, y=None, data_dir=None, dtype="float64"):
+    """The :class:`~nplearn.data.Dataset` of ``compare``'s ``dataset`` (and ``y``), in ``dtype``.
+
+    A name or path goes to :func:`nplearn.load_dataset`, a ``Dataset`` is used as it is
+    (its inputs cast to ``dtype``), arrays ``X, y`` are checked as a file would be and split
+    as :func:`nplearn.data.from_arrays` splits them; each error names ``X`` or ``y``.
+    """
+    if isinstance(dataset, (str, os.PathLike, Dataset)):
+        if y is not None:
+            raise ValueError(f"y is only for compare(X, y) on arrays; with a dataset "
+                             f"{'name or path' if not isinstance(dataset, Dataset) else 'object'}"
+                             ", give no y (and pass rules=[...] by keyword)")
+        if not isinstance(dataset, Dataset):
+            return load_dataset(dataset, data_dir=data_dir, dtype=dtype)
+        if dataset.x_train.dtype == np.dtype(dtype):
+            return dataset
+        return dataclasses.replace(dataset, **{f"x_{k}": getattr(dataset, f"x_{k}").astype(dtype)
+                                               for k in ("train", "val", "test")})
+    if y is None:
+        raise ValueError("compare(X, y): X was given without its labels y; or give a dataset "
+                         "name, an .npz path or a nplearn.data.Dataset")
+    given = {"x_train": dataset, "y_train": y}
+    arrays = user.check_arrays(given, where="compare(X, y)", names={"x_train": "X",
+                                                                     "y_train": "y"})
+    return user.build("arrays", arrays, source="arrays X, y", sha256=user.arrays_sha256(given),
+                      dtype=dtype)
+
+
+def conv_image_shape(data):
+    """``data.image_shape`` for conv layers; ``ValueError`` saying how to give one if tabular."""
+    if data.image_shape is None:
+        raise ValueError(f"conv layers need images, and {data.name!r} holds "
+                         f"{data.n_features} features per sample with no image_shape: store "
+                         "image_shape=(channels, height, width) in the .npz (or images of shape "
+                         "(n, C, H, W)), pass --image-shape C H W, or drop --conv")
+    return data.image_shape
 
 
 def write_json(path, obj):
@@ -303,13 +381,16 @@ def _write(result, out_dir):
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["rule", "test_error_pct_mean", "test_error_pct_std", "val_error_pct_mean",
                 "train_error_pct_mean", "seconds_mean", "record_overhead_pct_mean",
-                "knn_input_pct", "knn_last_hidden_pct", "n_runs", "n_diverged"])
+                "knn_input_pct", "knn_last_hidden_pct", "n_runs", "n_diverged",
+                *(f"dataset_{k}" if k != "name" else "dataset" for k in CSV_DATA)])
+    d = result["dataset"]
     for rule, s in result["summary"].items():
         w.writerow([rule, *(_num(s[k], 100) for k in ("test_error_mean", "test_error_std",
                                                       "val_error_mean", "train_error_mean")),
                     _num(s["seconds_mean"]),
                     *(_num(s[k], 100) for k in ("record_overhead_mean", "knn_input", "knn_last")),
-                    s["n_runs"], s["n_diverged"]])
+                    s["n_runs"], s["n_diverged"], *("" if d.get(k) is None else d[k]
+                                                    for k in CSV_DATA)])
     atomic_write(csv_path, lambda fh: fh.write(buf.getvalue().encode()))
     write_json(json_path, {k: v for k, v in result.items() if k not in NOT_SAVED})
     files = [csv_path, json_path]

@@ -137,7 +137,8 @@ def _page(result, images):
             f"{d['n_classes']} classes &middot; seed{'s' * (len(result['seeds']) > 1)} "
             f"{_e(seeds)} &middot; nplearn {_e(result.get('nplearn_version') or __version__)} "
             "&middot; "
-            f"{_e(result.get('date') or _now())}</p>"]
+            f"{_e(result.get('date') or _now())}</p>",
+            _data_line(d)]
     if table:
         body += [f"<p class=\"meta\">Paper: {_e(table['citation'])}. {_e(table['scale'])} "
                  "scale.</p>", f"<h2>{_e(_short(table))}: the paper's numbers and ours</h2>",
@@ -161,6 +162,13 @@ def _page(result, images):
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(body) + "\n</main>\n</body>\n</html>\n")
+
+
+# ---- which data the report was made from (source, sha256, splits), when runs.json says
+def _data_line(d):
+    parts = [f"{k}: {d[k]}" for k in ("source", "sha256", "splits") if d.get(k)]
+    return f"<p class=\"meta\">Data {_e(' · '.join(parts))}</p>" if parts else ""
+# ----
 
 
 def _results_table(result):

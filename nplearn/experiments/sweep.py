@@ -6,12 +6,16 @@
 
 A config is one JSON object (or TOML, Python >= 3.11; ``docs/sweeps.md`` has the schema):
 ``grid`` (setting -> non-empty list; every combination runs), ``base`` (settings shared by
-every run, ``{}``), ``seeds`` (``[0, 1, 2]``), ``dataset`` (``"digits"``), ``presets``
-(``true``), ``out`` (``sweeps/<file stem>``), ``data_dir`` (on the workers; optional).
+every run, ``{}``), ``seeds`` (``[0, 1, 2]``), ``dataset`` (``"digits"``, or the path of an
+``.npz`` file of your own), ``dataset_sha256`` (that file's, filled in; optional),
+``presets`` (``true``), ``out`` (``sweeps/<file stem>``), ``data_dir`` (on the workers;
+optional).
 One run's settings are the rule's preset (if ``presets``), updated by ``base``, then by one
 grid point, then completed by the rule's paper defaults (as :func:`nplearn.experiments.settings`;
-``null`` keeps the preset's value). Its ``run_id`` hashes dataset, settings and seed, so a
-finished run is found again whatever the grid's order, and a changed preset runs again.
+``null`` keeps the preset's value). Its ``run_id`` hashes dataset (and a file's sha256),
+settings and seed, so a finished run is found again whatever the grid's order, and a changed
+preset, or a changed data file, runs again. Every worker checks the file's sha256 before it
+trains on it.
 The calling process holds ``out/sweep.lock`` while it runs (a second sweep into ``out`` is
 refused, a lock left by a dead process on this host is taken over), refuses an ``out`` whose
 ``config.json`` is another config's (unless ``replace_config``), writes
@@ -39,12 +43,13 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..data import load_dataset
+from ..data.user import is_path
 from ..estimator import Classifier
 from ..train import DivergenceError, atomic_write
-from .compare import SPLITS, BlasThreads, write_json
+from .compare import SPLITS, BlasThreads, conv_image_shape, format_dataset, write_json
 from .folders import FolderLocked, check_folder_path, locked  # noqa: F401 (FolderLocked)
-from .sweep_config import (check_config, check_same_sweep, expand, load_config,  # noqa: F401
-                           read_run, saved_config)
+from .sweep_config import (check_config, check_same_sweep, dataset_sha256,  # noqa: F401
+                           expand, load_config, read_run, saved_config)
 
 _STATS = ("test_error_mean", "test_error_std", "val_error_mean", "val_error_std",
           "train_error_mean", "train_error_std", "seconds_mean", "n_runs", "n_diverged",
@@ -57,7 +62,7 @@ DESCRIPTION = ("Train every combination of the config's grid once per seed, on l
                "locked while the sweep runs and belongs to one config.")
 
 
-def run_one(settings, seed, dataset="digits", data_dir=None):
+def run_one(settings, seed, dataset="digits", data_dir=None, dataset_sha256=None):
     """Train ``Classifier(**settings, random_state=seed)`` on one BLAS thread; score every split.
 
     Parameters
@@ -68,9 +73,12 @@ def run_one(settings, seed, dataset="digits", data_dir=None):
     seed : int
         ``random_state``: weights, feedback, shuffling, dropout.
     dataset : str, default "digits"
-        A name accepted by :func:`nplearn.load_dataset`, loaded in this process (cached).
+        A name or an ``.npz`` path accepted by :func:`nplearn.load_dataset`, loaded in this
+        process (cached).
     data_dir : str, optional
         Folder of downloaded datasets, on the machine that runs this.
+    dataset_sha256 : str, optional
+        The sha256 the ``dataset`` file must have; a file with another is refused.
 
     Returns
     -------
@@ -79,7 +87,7 @@ def run_one(settings, seed, dataset="digits", data_dir=None):
         (fractions, last epoch, ``None`` if diverged), ``seconds`` (fit wall time), ``epochs``,
         ``history`` (``Classifier.history_``), ``blas_threads`` (BLAS threads while it
         trained, :class:`~nplearn.experiments.compare.BlasThreads`: 1), ``host``,
-        ``nplearn_version``.
+        ``nplearn_version``, ``data`` (:meth:`nplearn.data.Dataset.info`).
     """
     kwargs = {k: tuple(v) if k in ("hidden_sizes", "image_shape") and v is not None else v
               for k, v in settings.items()}
@@ -89,9 +97,14 @@ def run_one(settings, seed, dataset="digits", data_dir=None):
            "nplearn_version": __version__}
     threads = BlasThreads()
     with threadpool_limits(1):          # one thread per process: n_jobs processes share the cores
-        data = _load(dataset, data_dir, kwargs["dtype"])
+        data = _load(dataset, data_dir, kwargs["dtype"], dataset_sha256)
+        if dataset_sha256 and data.sha256 != dataset_sha256:
+            raise ValueError(f"{dataset} on {run['host']} has sha256 {data.sha256}, but the sweep "
+                             f"was started on a file with sha256 {dataset_sha256}: the file "
+                             "changed, or this machine has another copy")
+        run["data"] = data.info()
         if kwargs.get("conv") and kwargs.get("image_shape") is None:
-            kwargs["image_shape"] = data.image_shape
+            kwargs["image_shape"] = conv_image_shape(data)
         clf = Classifier(**kwargs, random_state=seed, verbose=False)
         t0 = time.perf_counter()
         try:
@@ -135,7 +148,8 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
     -------
     dict
         ``out``, ``n_runs``, ``ran``, ``skipped``, ``corrupt`` (run ids), ``table``
-        (:func:`gather`'s rows), ``files``.
+        (:func:`gather`'s rows), ``data`` (which data the runs were made from, in words, as
+        at the top of ``results.md``), ``files``.
 
     Raises
     ------
@@ -153,6 +167,15 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
         raise ValueError('the sweep needs an output folder: "out" in the config, or --out DIR')
     out = Path(out or c["out"])
     c["out"] = str(out)
+    dataset = c["dataset"]             # what the workers load: a name, or a file's full path
+    if is_path(dataset):
+        dataset = str(Path(dataset).expanduser().resolve())
+        found = load_dataset(dataset).sha256       # a bad file is refused here, before any run
+        if c["dataset_sha256"] not in (None, found):
+            raise ValueError(f'"dataset": {c["dataset"]} has sha256 {found}, but the config '
+                             f'asks for "dataset_sha256": {c["dataset_sha256"]}; the file '
+                             "changed: restore it, or drop dataset_sha256 to use it as it is")
+        c["dataset_sha256"] = found
     runs = expand(c)
     check_folder_path(out)                      # a file, or under one: refused before any run
     with locked(out):                           # one sweep at a time in a folder
@@ -173,8 +196,8 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
         ran = []
         if todo:
             by_id = {r["run_id"]: r for r in todo}
-            jobs = (delayed(_job)(r["run_id"], r["settings"], r["seed"], r["dataset"],
-                                  c["data_dir"]) for r in todo)
+            jobs = (delayed(_job)(r["run_id"], r["settings"], r["seed"], dataset,
+                                  c["data_dir"], c["dataset_sha256"]) for r in todo)
             with _backend(n_jobs, scheduler, local_cluster), tqdm(
                     total=len(todo), desc="sweep", unit="run", leave=False,
                     disable=None if progress is None else not progress) as bar:
@@ -183,16 +206,18 @@ def sweep(config, n_jobs=-1, scheduler=None, local_cluster=False, progress=None,
                     write_json(out / "runs" / f"{run_id}.json", {**by_id[run_id], **result})
                     ran.append(run_id)
                     bar.update()
-        table = gather(out)
+        table, data = _gather(out)
     return {"out": str(out), "n_runs": len(runs), "ran": ran, "skipped": skipped,
-            "corrupt": corrupt, "table": table,
+            "corrupt": corrupt, "table": table, "data": data,
             "files": [str(out / "results.csv"), str(out / "results.md")]}
 
 
 def gather(out):
     """One row per grid point of the sweep in ``out``: errors over its finished seeds.
 
-    Writes ``out/results.csv`` (errors in %) and ``out/results.md`` atomically. A run file
+    Writes ``out/results.csv`` (errors in %; the last columns name the dataset and, for a
+    file of your own, its sha256) and ``out/results.md`` (which data, then the table)
+    atomically. A run file
     that is not a complete record of its run (cut short, a field missing or malformed, an
     unknown status, another run's settings) is reported on stderr and counted as missing,
     never trusted; ``nplearn sweep`` trains that run again.
@@ -205,10 +230,16 @@ def gather(out):
         without a finished run), ``n_runs`` (finished, diverged included), ``n_diverged``,
         ``n_missing``.
     """
+    return _gather(out)[0]
+
+
+def _gather(out):
+    """:func:`gather`'s rows, and the lines saying which data the runs were made from."""
     out = Path(out)
     if not (out / "config.json").exists():
         raise FileNotFoundError(f"{out / 'config.json'} is missing: {out} is not a sweep folder")
-    runs = expand(saved_config(out))
+    config = saved_config(out)
+    runs = expand(config)
     groups = {}
     for run in runs:
         group = groups.setdefault(json.dumps(run["point"]), (run["point"], []))
@@ -235,13 +266,27 @@ def gather(out):
     keys, stats = list(runs[0]["point"]), _STATS[:6]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([*keys, *(k.replace("_error_", "_error_pct_") for k in stats), *_STATS[6:]])
+    w.writerow([*keys, *(k.replace("_error_", "_error_pct_") for k in stats), *_STATS[6:],
+                "dataset", "dataset_sha256"])
     for r in rows:
         w.writerow([*(_cell(r[k]) for k in keys), *(_num(r[k], 100) for k in stats),
-                    _num(r["seconds_mean"]), *(r[k] for k in _STATS[7:])])
+                    _num(r["seconds_mean"]), *(r[k] for k in _STATS[7:]), config["dataset"],
+                    config.get("dataset_sha256") or ""])
+    data = _describe(config, [r for _, records in groups.values() for r in records])
     atomic_write(out / "results.csv", lambda fh: fh.write(buf.getvalue().encode()))
-    atomic_write(out / "results.md", lambda fh: fh.write((format_table(rows) + "\n").encode()))
-    return rows
+    md = "  \n".join(data.splitlines()) + "\n\n" + format_table(rows) + "\n"
+    atomic_write(out / "results.md", lambda fh: fh.write(md.encode()))
+    return rows, data
+
+
+def _describe(config, records):
+    """Which data a sweep ran on: as its runs recorded it, else as its config names it."""
+    info = next((r["data"] for r in records if r and isinstance(r.get("data"), dict)), None)
+    try:
+        return format_dataset(info)
+    except (TypeError, KeyError):         # no run finished yet, or written by an older nplearn
+        sha = config.get("dataset_sha256")
+        return f"data: {config['dataset']}" + (f", sha256 {sha}" if sha else "")
 
 
 def format_table(rows):
@@ -294,7 +339,8 @@ def run_args(args):
         print(f"nplearn: error: {err}", file=sys.stderr)
         return 1
     print(f"{result['n_runs']} runs: {len(result['ran'])} run now, {len(result['skipped'])} "
-          f"already finished\n")
+          f"already finished")
+    print(f"{result['data']}\n")
     print(format_table(result["table"]))
     print(f"\nwrote {', '.join(result['files'])} and {result['out']}/runs/*.json")
     return 0
@@ -312,15 +358,15 @@ def main(argv=None):
     return args.run(args)
 
 
-def _job(run_id, settings, seed, dataset, data_dir):
+def _job(run_id, settings, seed, dataset, data_dir, dataset_sha256):
     try:
-        return run_id, run_one(settings, seed, dataset, data_dir)
+        return run_id, run_one(settings, seed, dataset, data_dir, dataset_sha256)
     except ValueError as err:      # settings the config check cannot see, e.g. conv with EP
         raise ValueError(f"run {run_id}: {err}") from None
 
 
 @functools.lru_cache(maxsize=2)     # a worker process trains many runs on one dataset
-def _load(dataset, data_dir, dtype):
+def _load(dataset, data_dir, dtype, dataset_sha256):   # a new sha256 reads the file again
     return load_dataset(dataset, data_dir=data_dir, dtype=dtype)
 
 

@@ -11,6 +11,8 @@ import math
 from pathlib import Path
 
 from ..data import DATASET_NAMES
+from ..data.files import sha256_file
+from ..data.user import is_path
 from ..estimator import Classifier
 from ..nn import ACTIVATIONS, LOSSES
 from ..optim import OPTIMIZERS
@@ -18,9 +20,11 @@ from ..rules import RULES
 from .presets import settings as preset_settings
 
 STATUSES = ("ok", "diverged")     # of a run record
-RUN_KEYS = ("dataset", "seeds", "base", "grid", "presets")   # what makes two configs differ
+RUN_KEYS = ("dataset", "dataset_sha256", "seeds", "base", "grid",
+            "presets")   # what makes two configs differ
 _SPLITS = ("test", "val", "train")  # a record's errors, as compare.SPLITS
-CONFIG_KEYS = ("dataset", "seeds", "base", "grid", "presets", "out", "data_dir")
+CONFIG_KEYS = ("dataset", "dataset_sha256", "seeds", "base", "grid", "presets", "out",
+               "data_dir")
 SETTINGS = tuple(k for k in Classifier().get_params() if k not in ("random_state", "verbose"))
 _IS_INT = lambda v: isinstance(v, int) and not isinstance(v, bool)       # noqa: E731
 _IS_NUM = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
@@ -74,11 +78,19 @@ def check_config(config):
         raise ValueError('a sweep config is one object: {"grid": {...}, "seeds": [...], ...}')
     for key in config:
         _known(key, CONFIG_KEYS, "config key")
-    c = {"dataset": "digits", "seeds": [0, 1, 2], "base": {}, "grid": None, "presets": True,
-         "out": None, "data_dir": None, **config}
-    if c["dataset"] not in DATASET_NAMES:
+    c = {"dataset": "digits", "dataset_sha256": None, "seeds": [0, 1, 2], "base": {},
+         "grid": None, "presets": True, "out": None, "data_dir": None, **config}
+    if not (c["dataset"] in DATASET_NAMES or isinstance(c["dataset"], str)
+            and is_path(c["dataset"])):
         raise ValueError(f'"dataset": {c["dataset"]!r} is unknown; use one of '
-                         f"{', '.join(DATASET_NAMES)}")
+                         f"{', '.join(DATASET_NAMES)}, or the path of an .npz file of your own "
+                         '(ending in .npz, relative to the working folder), e.g. "wine.npz"')
+    sha = c["dataset_sha256"]
+    if sha is not None and not (is_path(c["dataset"]) and isinstance(sha, str) and len(sha) == 64
+                                and all(ch in "0123456789abcdef" for ch in sha)):
+        raise ValueError(f'"dataset_sha256": {sha!r} must be null, or the 64 lowercase hex '
+                         'digits of the "dataset" file\'s sha256 (as sha256sum prints it); only '
+                         "for a file of your own")
     seeds = c["seeds"]
     if not (isinstance(seeds, list) and seeds and all(_IS_INT(s) and s >= 0 for s in seeds)):
         raise ValueError(f'"seeds" must be a non-empty list of integers >= 0, e.g. [0, 1, 2]; '
@@ -120,20 +132,23 @@ def expand(config):
     list of dict
         ``run_id`` (``<rule>-seed<seed>-<12 hex digits>``), ``point`` (grid key -> value),
         ``settings`` (every ``Classifier`` argument but ``random_state`` and ``verbose``),
-        ``seed``, ``dataset``.
+        ``seed``, ``dataset`` and, for a file of your own, ``dataset_sha256`` (the config's,
+        else the file's now), which the run id also hashes.
     """
     c = check_config(config)
+    data = {"dataset": c["dataset"]}
+    if is_path(c["dataset"]):
+        data["dataset_sha256"] = dataset_sha256(c)
     keys = list(c["grid"])
     runs = []
     for values in itertools.product(*c["grid"].values()):
         point = dict(zip(keys, values))
         s = _resolve({**c["base"], **point}, c["presets"])
         for seed in c["seeds"]:
-            text = json.dumps({"dataset": c["dataset"], "settings": s, "seed": seed},
-                              sort_keys=True)
+            text = json.dumps({**data, "settings": s, "seed": seed}, sort_keys=True)
             digest = hashlib.sha256(text.encode()).hexdigest()[:12]
             runs.append({"run_id": f"{s['rule']}-seed{seed}-{digest}", "point": point,
-                         "settings": s, "seed": seed, "dataset": c["dataset"]})
+                         "settings": s, "seed": seed, **data})
     same = {}
     for r in runs:
         other = same.setdefault(r["run_id"], r["point"])
@@ -141,6 +156,18 @@ def expand(config):
             raise ValueError(f"grid points {json.dumps(other)} and {json.dumps(r['point'])} give "
                              "the same settings; drop one of them")
     return runs
+
+
+def dataset_sha256(c):
+    """The sha256 of a checked config's ``"dataset"`` file: the config's ``dataset_sha256``
+    if it has one, else the file's (``FileNotFoundError`` naming it if it is missing)."""
+    if c["dataset_sha256"]:
+        return c["dataset_sha256"]
+    path = Path(c["dataset"]).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f'"dataset": {path} not found (a relative path is read from '
+                                f"the working folder, {Path.cwd()})")
+    return sha256_file(path)
 
 
 def run_settings(rule="dfa", presets=True, **kwargs):
@@ -186,12 +213,14 @@ def check_same_sweep(out, c):
     mine = json.loads(json.dumps(c))
     differ = [k for k in RUN_KEYS if not isinstance(saved, dict) or saved.get(k) != mine[k]]
     if differ:
+        changed = (" (the dataset file's content is not the one that sweep ran on)"
+                   if differ == ["dataset_sha256"] else "")
         raise ValueError(
             f"{out} holds another sweep: its config.json differs from this config in "
-            f"{', '.join(differ)}. Give this sweep its own folder (--out DIR, or \"out\" in the "
-            "config); or, to change or extend the sweep in this folder on purpose, run again "
-            "with --replace-config (replace_config=True): finished runs whose settings match "
-            "are kept, and the table then reads this config's runs")
+            f"{', '.join(differ)}{changed}. Give this sweep its own folder (--out DIR, or "
+            "\"out\" in the config); or, to change or extend the sweep in this folder on "
+            "purpose, run again with --replace-config (replace_config=True): finished runs "
+            "whose settings match are kept, and the table then reads this config's runs")
 
 
 def read_run(path, run):
@@ -210,7 +239,9 @@ def _invalid(record, run):
     """What makes ``record`` not a complete record of ``run``; ``None`` if nothing."""
     if not isinstance(record, dict):
         return "not a JSON object"
-    for key in ("run_id", "seed", "dataset", "settings"):
+    for key in ("run_id", "seed", "dataset", "settings", "dataset_sha256"):
+        if key not in run:
+            continue
         if key not in record:
             return f'no "{key}"'
         if record[key] != run[key]:
