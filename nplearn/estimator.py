@@ -201,7 +201,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
         Y = one_hot(y_idx, len(self.classes_), self.model_.dtype)
         tr = train_step(self.model_, self.rule_, self.optimizer_,
                         X.astype(self.model_.dtype, copy=False), Y, rng=self._rng, trace=True)
-        tr.update(self.rule_.state())
+        # the rule's matrices (feedback B_l, a fixed loop), not per-example state such as EP's
+        # persistent particles, which belong to the training set rather than to this step
+        tr.update({k: v for k, v in self.rule_.state().items() if not k.startswith("particle")})
         return tr
 
     # --------------------------------------------------------------- prediction

@@ -30,6 +30,7 @@ _DELTA = {"bp": (r"(W_{{{n}}}^T \delta_{{{n}}}) \odot f^\prime(a_{{{l}}})", "DFA
           "fa": (r"(B_{{{l}}} \delta_{{{n}}}) \odot f^\prime(a_{{{l}}})", "DFA Eq. (7)"),
           "dfa": (r"(B_{{{l}}} e) \odot f^\prime(a_{{{l}}})", "DFA Eq. (8)"),
           "ifa": (None, "DFA Eq. (9)"),
+          "drtp": (r"(B_{{{l}}} y^*) \odot f^\prime(a_{{{l}}})", "DRTP: DFA Eq. (8), y* for e"),
           "bfa": (r"(\overleftarrow{{w}}_{{{k}}} \delta_{{{n}}}) \odot f^\prime(a_{{{l}}})",
                   "BFA Eq. (18)-(19)"),
           "bdfa": (r"(\overleftarrow{{w}}_{{{l}}} e) \odot f^\prime(a_{{{l}}})",
