@@ -41,24 +41,16 @@ Decisions
   default is ``train_loop=False`` ("The weights in the feedback loop connections may be fixed
   or trained", Sec. 2; Fig. 5 shows both). ``train_loop=True`` needs ``L + 1`` rates.
 * **Defaults**: Table 1, 784-1500-1500-10 (16 / 8 / 2, h 0.5, beta 1.0, rates 0.2, 0.05,
-  0.01; :data:`TABLE_1` has both rows as ``Classifier`` settings). The paper trains one
+  0.01; :data:`PAPER_LR_LAYERS` has both rows' rates, ``nplearn.paper_settings("efp",
+  "efp-table1-2x1500")`` both rows as ``Classifier`` settings). The paper trains one
   example at a time (``batch_size=1``).
 """
 from ..hopfield import clamped_phase, free_phase, hebbian_update
 from .hopfield_base import HopfieldRule
 
-TABLE_1 = {   # EFP Table 1, as Classifier kwargs (MNIST, 784 inputs, one example per update)
-    "784-1500-1500-10": {
-        "rule": "efp", "hidden_sizes": (1500, 1500), "optimizer": "sgd", "learning_rate": 1.0,
-        "batch_size": 1, "epochs": 60,
-        "rule_params": {"n_free": 16, "n_clamped": 8, "num_loops": 2, "h": 0.5, "beta": 1.0,
-                        "lr_layers": (0.2, 0.05, 0.01)}},
-    "784-1500-1500-1500-10": {
-        "rule": "efp", "hidden_sizes": (1500, 1500, 1500), "optimizer": "sgd",
-        "learning_rate": 1.0, "batch_size": 1, "epochs": 150,
-        "rule_params": {"n_free": 20, "n_clamped": 10, "num_loops": 2, "h": 0.5, "beta": 1.0,
-                        "lr_layers": (0.064, 0.026, 0.004, 0.001)}},
-}
+#: EFP Table 1's per-layer rates ``alpha_l`` by number of hidden layers (784-1500-1500-10 and
+#: 784-1500-1500-1500-10); the last rate, 0.0 in the table, is the fixed loop's.
+PAPER_LR_LAYERS = {2: (0.2, 0.05, 0.01), 3: (0.064, 0.026, 0.004, 0.001)}
 
 
 class EFP(HopfieldRule):
@@ -101,10 +93,8 @@ class EFP(HopfieldRule):
         return int(self.num_loops) * self.n_free
 
     def default_lr_layers(self, n_rates):
-        if not self.train_loop and n_rates == 3:
-            return TABLE_1["784-1500-1500-10"]["rule_params"]["lr_layers"]
-        if not self.train_loop and n_rates == 4:
-            return TABLE_1["784-1500-1500-1500-10"]["rule_params"]["lr_layers"]
+        if not self.train_loop and n_rates - 1 in PAPER_LR_LAYERS:   # n_rates - 1 hidden layers
+            return PAPER_LR_LAYERS[n_rates - 1]
         return (1.0,) * n_rates
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):
