@@ -255,8 +255,10 @@ def test_one_writer_per_output_folder(tmp_path):
         pass
 
 
-def test_progress_prints_a_line_per_epoch_off_a_terminal(digits, capsys):
+def test_progress_prints_a_line_per_epoch_off_a_terminal(digits, capsys, monkeypatch):
+    monkeypatch.setattr(resumable, "LOG_EVERY", 0.0)
     train_resumable({**KW, "epochs": 2}, 0, digits, progress=None, label="dfa test")
     err = capsys.readouterr().err
-    assert "dfa test: epoch 1/2" in err and "dfa test: epoch 2/2" in err and "ETA" in err
+    assert "dfa test: epoch 1/2," in err and "dfa test: epoch 2/2," in err and "ETA" in err
+    assert "dfa test: epoch 2/2, batch 21/21" in err
     assert resumable._hms(3725) == "1h02m"

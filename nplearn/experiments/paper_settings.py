@@ -123,11 +123,13 @@ for _depth, _steps in _EFP_NETS.items():
 # ---------------------------------------------------------------- sigprop 2023, Sec. VI, Table V
 # "ADAM ... 5e-4. Cosine Annealing ... T_max set to 64 ... 64 epochs using a batchsize of 128."
 # Two conv layers (batch norm, IF, 2x2 max pooling) and two dense layers; sizes not printed.
+# nplearn's spiking net leaves batch norm out (nplearn.snn.network says why).
 _SNN = {"hidden_sizes": (100,), "optimizer": "adam", "learning_rate": 5e-4, "schedule": "cosine",
         "epochs": 64, "batch_size": 128, "dtype": "float32",
         "rule_params": {"conv": ((32, 3, 1, 1), (64, 3, 1, 1))}}
 _SNN_OURS = ("the conv layers' sizes (32 and 64 maps, 3x3, padding 1) and the 100 dense IF "
-             "units (not printed); float32 (the paper: 16-bit mixed precision)")
+             "units (not printed); float32 (the paper: 16-bit mixed precision); no batch norm "
+             "(nplearn.snn)")
 _add(("snn_bp", "snn_shallow", "snn_sigprop"), "sigprop-table5",
      "Kohan, Rietman & Siegelmann 2023, Sec. VI and Table V", _SNN_OURS, **_SNN)
 _add(("snn_sigprop",), "sigprop-table5-voltage",

@@ -153,9 +153,11 @@ def reproduce(name, scale="cpu", seeds=3, out_dir=None, progress=None, epochs=No
         for job in bar:
             label = f"{job['kwargs']['rule']} {tuple(job['kwargs']['hidden_sizes'])}"
             bar.set_postfix_str(f"{label} seed {job['seed']}")
-            done[job["key"], job["seed"]] = train_resumable(
+            run, clf = train_resumable(
                 _tuples(job["kwargs"]), job["seed"], job["data"], job["path"], epochs,
                 table.keep_best, resume, progress, f"{label} seed {job['seed']}")
+            model = getattr(clf, "model_", None)                  # the weights, for the report
+            done[job["key"], job["seed"]] = run, model and model.params
         result = _result(table, name, scale, seeds, epochs, tuned, cells, paper_epochs, jobs,
                          done)
         if out is not None:
@@ -222,9 +224,9 @@ def _result(table, name, scale, seeds, epochs, tuned, cells, paper_epochs, jobs,
                                               "finals": []})
             label = f"{row.model} | {col}"
             entry["settings"][label] = kw
-            for run, clf in pairs:
+            for run, params in pairs:
                 entry["runs"].append({**run, "rule": label})
-                entry["finals"].append(clf.model_.params if run["status"] == "ok" else None)
+                entry["finals"].append(params if run["status"] == "ok" else None)
             cell.update(_cell_stats([run for run, _ in pairs], table))
         result["cells"].append(cell)
     for d, entry in by_dataset.items():

@@ -34,6 +34,7 @@ from ..estimator import Classifier
 from ..train import DivergenceError, atomic_write
 from .compare import _plain
 
+LOG_EVERY = 600     # seconds between progress lines within an epoch, off a terminal
 
 @contextmanager
 def out_lock(out_dir):
@@ -221,10 +222,11 @@ def _write_record(path, record):
 
 
 class _Bar:
-    """The progress of one run: a tqdm bar over its batches (ETA), or a line per epoch."""
+    """The progress of one run: a tqdm bar over its batches (ETA), or log lines: one per
+    epoch, and one every :data:`LOG_EVERY` seconds within an epoch (EFP's take hours)."""
 
     def __init__(self, label, done, target, n_batches, progress):
-        self.label, self.target = label, target
+        self.label, self.target, self.n_batches = label, target, n_batches
         tty = getattr(sys.stderr, "isatty", lambda: False)()
         self.mode = ("bar" if progress or (progress is None and tty) else
                      "log" if progress is None else "off")
@@ -233,10 +235,22 @@ class _Bar:
             self.bar = tqdm(total=target * n_batches, initial=done * n_batches, unit="batch",
                             desc=f"{label} epoch {done + 1}/{target}", leave=False,
                             dynamic_ncols=True)
+        self.epoch, self.batches, self.t0 = done, 0, time.perf_counter()
+        self.last = self.t0
 
     def on_batch_end(self, state):
         if self.bar is not None:
             self.bar.update(1)
+        elif self.mode == "log":
+            self.batches += 1
+            now = time.perf_counter()
+            if now - self.last >= LOG_EVERY:
+                self.last = now
+                rate = self.batches / (now - self.t0)              # batches per second
+                left = (self.target - self.epoch) * self.n_batches - self.batches
+                print(f"{self.label}: epoch {self.epoch + 1}/{self.target}, batch "
+                      f"{self.batches}/{self.n_batches}, {rate:.3g} batches/s, ETA "
+                      f"{_hms(left / rate)}", file=sys.stderr, flush=True)
 
     def epoch_done(self, epoch, history, wall):
         val, test = history["val_error"][-1], history["test_error"][-1]
@@ -250,6 +264,7 @@ class _Bar:
             eta = np.mean(wall) * (self.target - epoch)
             print(f"{self.label}: epoch {epoch}/{self.target}, {errors}, {wall[-1]:.0f} s, "
                   f"ETA {_hms(eta)}", file=sys.stderr, flush=True)
+            self.epoch, self.batches, self.t0 = epoch, 0, time.perf_counter()
 
     def close(self):
         if self.bar is not None:
