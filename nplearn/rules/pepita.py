@@ -49,19 +49,6 @@ import numpy as np
 from .base import LearningRule, check_choice, check_number, fill_trace, forward_path
 
 
-_FC_MNIST = {"hidden_sizes": (1024,), "activation": "relu", "loss": "softmax_ce",
-             "optimizer": "sgd", "optimizer_params": {"momentum": 0.9}, "learning_rate": 0.1,
-             "schedule": "multistep:60", "batch_size": 64, "dropout": 0.1, "epochs": 100}
-#: Table 1's MNIST fully connected comparison as ``Classifier`` kwargs, with Table 2's settings
-#: (BP, FA and PEPITA all at eta 0.1 on MNIST). The paper He-initialises every network; here
-#: BP and FA keep their nplearn default (uniform +-1/sqrt(fan_in)), PEPITA uses He.
-TABLE_1 = {rule: {"rule": rule, **_FC_MNIST} for rule in ("bp", "fa", "pepita")}
-#: Table 2's MNIST convolutional column for PEPITA: 32 maps 5x5 stride 1, max pooling, FC 10.
-TABLE_2_CONV = {"rule": "pepita", "conv": ((32, 5, 1),), "hidden_sizes": (), "dropout": 0.0,
-                "learning_rate": 0.1, "schedule": "multistep:10,30,60", "batch_size": 100,
-                "epochs": 100}
-
-
 class PEPITA(LearningRule):
     """Two forward passes, the second on the input modulated by the error (Eq. 1-5).
 
