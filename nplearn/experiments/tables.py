@@ -352,17 +352,19 @@ SIGPROP_TABLE_VI = Table(
 # cpu: digits, Table 2's settings with 30 epochs (decay at 18) and, for conv, 32 maps 3x3 pad 1.
 _PEP_COLUMNS = {"BP": {"rule": "bp"}, "FA": {"rule": "fa"}, "DRTP": None,
                 "PEPITA": {"rule": "pepita"}}
-_PEP_FC_CPU = {**_kwargs("pepita", "pepita-table2-fc-mnist"), "hidden_sizes": (256,),
-               "epochs": 30, "schedule": "multistep:18"}
-_PEP_CONV_CPU = {**_kwargs("pepita", "pepita-table2-conv-mnist"), "conv": ((32, 3, 1, 1),),
-                 "epochs": 20, "schedule": "multistep:5,12"}
+# (the row's settings serve BP and FA too: PEPITA's own F_scale comes from its column)
+_PEP_FC_CPU = {**_kwargs("pepita", "pepita-table2-fc-mnist", "rule_params"),
+               "hidden_sizes": (256,), "epochs": 30, "schedule": "multistep:18"}
+_PEP_CONV_CPU = {**_kwargs("pepita", "pepita-table2-conv-mnist", "rule_params"),
+                 "conv": ((32, 3, 1, 1),), "epochs": 20, "schedule": "multistep:5,12"}
 
 
 def _pep_row(model, dataset, printed, cpu):
     """Full scale: Table 2's setting of each rule for this row; cpu keeps its eta."""
     name = f"pepita-table2-{slug(model)}"
     rules = {c: spec["rule"] for c, spec in _PEP_COLUMNS.items() if spec}
-    per = {c: {"full": name, "cpu": {"learning_rate": paper_settings(r, name)["learning_rate"]}}
+    per = {c: {"full": name, "cpu": {k: v for k, v in paper_settings(r, name).items()
+                                     if k in ("learning_rate", "rule_params")}}
            for c, r in rules.items()}
     return Row(model, dataset, dict(zip(_PEP_COLUMNS, printed)), {}, cpu, per_column=per)
 
