@@ -96,6 +96,33 @@ def test_reference_settings_make_the_reference_codes_step_in_our_convention():
         assert not np.allclose(model.params[f"W{l}"], W[l - 1])      # the step moved them
 
 
+@pytest.mark.parametrize("hidden, steps, beta, rates", [
+    ((5,), (20, 4), 1.0, (0.2, 0.1)),                              # net1, unchanged
+    ((5, 4), (150, 6), 2.0, (0.4, 0.1, 0.01)),                     # net2, rates halved
+    ((5, 4, 3), (500, 8), 2.0, (0.128, 0.032, 0.008, 0.002)),      # net3, rates halved
+    ((5, 4, 3, 3), (500, 8), 2.0, (0.128, 0.032, 0.008, 0.002, 0.0005)),
+])
+def test_ep_arguments_left_none_follow_the_depth(hidden, steps, beta, rates):
+    from nplearn.rules.ep import DEPTH_DEFAULTS, REFERENCE
+    model, rule = build("ep", 8, 3, hidden, rng=0)
+    assert (rule.n_free, rule.n_clamped, rule.beta, rule.lr_layers) == (None,) * 4  # as passed
+    assert rule.dynamics() == {"n_free": steps[0], "n_clamped": steps[1], "beta": beta, "h": 0.5}
+    assert rule.rates_ == pytest.approx(rates, rel=1e-15)
+    assert model.n_predict == 5 * steps[0]
+    ref = {2: "784-500-10", 3: "784-500-500-10", 4: "784-500-500-500-10"}.get(len(hidden) + 1)
+    if ref and len(hidden) > 1:                # net2, net3: the reference's step at factor 2
+        assert [2 * r for r in DEPTH_DEFAULTS[len(hidden) + 1]["lr_layers"]] == \
+            pytest.approx(REFERENCE[ref]["rule_params"]["lr_layers"], rel=1e-15)
+    x, Y = np.random.default_rng(0).uniform(0, 1, (4, 8)), one_hot(np.arange(4) % 3, 3)
+    tr = {}
+    rule.updates(model, x, Y, trace=tr)
+    assert tr["beta"] == beta
+    _, own = build("ep", 8, 3, hidden, rng=0, rule_params={"n_free": 7, "beta": 0.5,
+                                                           "lr_layers": (1.0,) * len(rates)})
+    assert own.dynamics() == {"n_free": 7, "n_clamped": steps[1], "beta": 0.5, "h": 0.5}
+    assert own.rates_ == (1.0,) * len(rates)
+
+
 def test_ep_symmetric_nudge_is_the_centred_difference(batch):
     x, Y = batch
     model, rule = build("ep", 8, 3, (5,), rng=1,
