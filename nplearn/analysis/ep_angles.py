@@ -32,6 +32,8 @@ Legend (paper -> code -> shape): ``x`` (through the rule's input map) -> ``x`` `
 ``s^0`` -> ``s`` (list ``[s_1..s_L]``, ``(n, n_l)``); ``d`` -> ``Y`` ``(n, n_L)``; the Euler
 step ``h``; ``u_l = s_l + h ds_l/dt`` before the clip of Eq. (7).
 """
+import copy
+
 import numpy as np
 
 from ..hopfield.dynamics import drho
@@ -163,7 +165,6 @@ def ep_bp_angles(model, rule, x, Y, idx=None):
 
 def _probe_rule(rule, model, idx):
     """A shallow copy of ``rule`` whose particles are copies of the rows ``idx`` only."""
-    import copy
     probe = copy.copy(rule)
     if idx is None:
         return probe
