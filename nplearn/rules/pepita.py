@@ -27,6 +27,13 @@ Decisions
 * ``F`` is uniform in ``+-F_scale sqrt(6 / n_0)``: Table 2 prints "0.05 * 2 sqrt(6/d)", the
   WIDTH of that interval, so the paper's ``F_scale`` is 0.05. The default is 0.1, chosen on
   validation splits for 20 epochs of a 100-unit layer (docs page "Defaults").
+* ``n_0`` in that bound is the network's input size (``model.sizes[0]``: 784 on MNIST, 3072 =
+  32*32*3 on CIFAR), for every model. Table 2 prints ``28*28*1`` in its fully connected CIFAR
+  columns and ``32*32*3`` in its convolutional MNIST column: the row follows the model family,
+  not the dataset (MNIST has no 32*32*3 input), so we read it as filled across the columns by
+  mistake. ``sqrt(6 / n_0)`` is the He-uniform bound of the layer ``F`` feeds, whose fan-in is
+  the input; the authors' CIFAR-10 tutorial also draws ``F`` with ``n_0 = 32*32*3``. Taken
+  literally, ``28*28*1`` on CIFAR would make ``F`` ``sqrt(3072/784) = 1.98`` times larger.
 * ``e = softmax(a_L) - onehot`` from the standard pass, in Eq. (5) too (Algorithm 1 as printed;
   ``output_error="modulated"`` uses the modulated pass's error instead, as the authors' code).
 * The modulated pass reuses the standard pass's dropout masks, so the two passes differ only
