@@ -143,7 +143,7 @@ def conv2d(x, K, b, stride=1, padding=0, backend="numba"):
     b : ndarray of shape (C_out,)
     stride, padding : int
     backend : {"numba", "numpy"}
-        Of :func:`im2col`.
+        Of :func:`im2col` and the bias add.
 
     Returns
     -------
@@ -158,7 +158,7 @@ def conv2d(x, K, b, stride=1, padding=0, backend="numba"):
         raise ValueError(f"b must have shape ({C_out},), one bias per output map; got {np.shape(b)}")
     cols = im2col(x, k, stride, padding, backend)                   # (n*Ho*Wo, C_in*k*k)
     a = cols @ K.reshape(C_out, -1).T                               # (n*Ho*Wo, C_out): a = W h + b per patch,
-    a += b                                                          # + b in place (a new array costs 2x the GEMM)
+    _pick(ADD_BIAS, backend)(a, b.astype(a.dtype, copy=False))      # + b in place (a new array costs 2x the GEMM)
     Ho, Wo = conv_output_size(H, k, stride, padding), conv_output_size(W, k, stride, padding)
     return a.reshape(n, Ho, Wo, C_out).transpose(0, 3, 1, 2), cols  # (n, C_out, Ho, Wo)
 
@@ -180,10 +180,8 @@ def conv2d_backward_input(delta, K, x_shape, stride=1, padding=0, backend="numba
     -------
     ndarray of shape x_shape, C-contiguous
     """
-    C_out, k = _check_kernel(K, x_shape[1] if len(x_shape) == 4 else None)
-    rows = _rows(delta, C_out)                                      # (n*Ho*Wo, C_out)
-    d_cols = (K.reshape(C_out, -1).T @ rows.T).T                    # rows @ K2, column-major for col2im
-    return col2im(d_cols, x_shape, k, stride, padding, backend)     # dense: W^T delta
+    C_out, _ = _check_kernel(K, x_shape[1] if len(x_shape) == 4 else None)
+    return _backward_input(_rows(delta, C_out), K, x_shape, stride, padding, backend)
 
 
 def conv2d_grads(delta, cols, kernel_shape):
@@ -208,8 +206,48 @@ def conv2d_grads(delta, cols, kernel_shape):
     g_K : ndarray of shape kernel_shape
     g_b : ndarray of shape (C_out,)
     """
-    n, C_out = delta.shape[0], kernel_shape[0]
-    rows = _rows(delta, C_out)                                      # (n*Ho*Wo, C_out)
+    return _grads(_rows(delta, kernel_shape[0]), delta, cols, kernel_shape)
+
+
+def conv2d_backward(delta, K, cols, x_shape, stride=1, padding=0, backend="numba"):
+    """A conv layer's whole backward pass: ``(dJ/dx, g_K, g_b)`` from one ``delta``.
+
+    The numbers of :func:`conv2d_backward_input` and :func:`conv2d_grads`, bit for bit, with
+    ``delta`` turned into its row matrix once instead of twice.
+
+    Parameters
+    ----------
+    delta : ndarray of shape (n, C_out, Ho, Wo)
+    K : ndarray of shape (C_out, C_in, k, k)
+        The kernels ``dJ/dx`` is taken through (BP: the forward kernels).
+    cols : ndarray of shape (n*Ho*Wo, C_in*k*k)
+        :func:`conv2d`'s patch matrix of the layer's input.
+    x_shape : tuple (n, C_in, H, W)
+    stride, padding : int
+    backend : {"numba", "numpy"}
+
+    Returns
+    -------
+    dx : ndarray of shape x_shape
+    g_K : ndarray of the shape of K
+    g_b : ndarray of shape (C_out,)
+    """
+    C_out, _ = _check_kernel(K, x_shape[1] if len(x_shape) == 4 else None)
+    rows = _rows(delta, C_out)                                      # (n*Ho*Wo, C_out), once
+    g_K, g_b = _grads(rows, delta, cols, K.shape)
+    return _backward_input(rows, K, x_shape, stride, padding, backend), g_K, g_b
+
+
+def _backward_input(rows, K, x_shape, stride, padding, backend):
+    """``col2im(delta_rows @ K2)``; ``rows`` from :func:`_rows`."""
+    C_out, k = K.shape[0], K.shape[2]
+    d_cols = (K.reshape(C_out, -1).T @ rows.T).T                    # rows @ K2, column-major for col2im
+    return col2im(d_cols, x_shape, k, stride, padding, backend)     # dense: W^T delta
+
+
+def _grads(rows, delta, cols, kernel_shape):
+    """``g_K = delta_rows.T @ cols / n`` and ``g_b``; ``rows`` from :func:`_rows`."""
+    n = delta.shape[0]
     if cols.shape != (rows.shape[0], int(np.prod(kernel_shape[1:]))):
         raise ValueError(f"cols of shape {cols.shape} do not match delta {delta.shape} and "
                          f"kernel {tuple(kernel_shape)}")
@@ -317,6 +355,11 @@ def _maxpool_numpy(x, size, out, idx):
     cols = np.arange(Wp)[None, :] * size + pos % size               # w of each maximum
     idx[...] = rows * W + cols                                      # (n, C, Hp, Wp)
     out[...] = np.take_along_axis(win, pos[..., None], axis=-1)[..., 0]
+
+
+def _add_bias_numpy(a, b):
+    """``a += b`` on every row of ``a`` ``(rows, C)``."""
+    a += b
 
 
 def _unpool_numpy(dout, idx, out):
@@ -508,6 +551,26 @@ def _unpool_numba(dout, idx, out):
         out[...] = tmp
 
 
+@_pjit
+def _add_bias_kernel(a, b):
+    R, C = a.shape
+    af = a.reshape(-1)
+    n_chunks = (R + 255) // 256
+    for job in prange(n_chunks):                                     # 256 rows each
+        for r in range(job * 256, min(R, job * 256 + 256)):
+            base = np.uint64(r * C)
+            for c in range(np.uint64(C)):
+                af[base + c] += b[c]
+
+
+def _add_bias_numba(a, b):
+    if a.flags.c_contiguous:
+        _add_bias_kernel(a, b)
+    else:
+        a += b
+
+
+ADD_BIAS = {"numpy": _add_bias_numpy, "numba": _add_bias_numba}
 IM2COL = {"numpy": _im2col_numpy, "numba": _im2col_numba}
 COL2IM = {"numpy": _col2im_numpy, "numba": _col2im_numba}
 MAXPOOL = {"numpy": _maxpool_numpy, "numba": _maxpool_numba}

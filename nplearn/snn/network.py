@@ -143,7 +143,7 @@ class SpikingConvNet(Layered):
             _, _, st, p = self.conv[l - 1]
             a, cache["cols"] = conv2d(xs.reshape(Tx * n, *self.image_shapes[l - 1]), W, b, st, p,
                                       self.backend)
-            a = a.reshape(Tx, n, *self.conv_shapes[l])                # (T', n, C_l, Ho, Wo), channel-major
+            a = a.reshape(Tx, n, *self.conv_shapes[l])                # (T', n, C_l, Ho, Wo), channels last
         else:
             a = xs @ W.T + b                                          # (T', n, n_l): a = W h + b
         a = np.broadcast_to(a, (T, *a.shape[1:]))                     # the same current each step if static
