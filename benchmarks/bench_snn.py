@@ -23,8 +23,10 @@ Cases, per model:
 interleaved blocks (round 0 is warm-up); best call and median are reported. A benchmark,
 not a test: it asserts nothing.
 
-Usage: ``python benchmarks/bench_snn.py [--quick] [--threads N] [--dtype float64] [--json f]``
-(default 2 threads for BLAS and for the Numba kernels, float32, as the issue's target).
+Usage: ``python benchmarks/bench_snn.py [--quick] [--threads N] [--dtype float64] [--clock cpu]
+[--json f]`` (default 2 threads for BLAS and for the Numba kernels, float32, wall clock).
+``--clock cpu`` times each call by the process's CPU time (all threads summed): with one
+thread on a shared machine it is much less disturbed by other processes than the wall clock.
 """
 import argparse
 import os
@@ -129,12 +131,25 @@ def model_cases(name, dtype, n, side=28):
     return {"gemm": gemm, "step": step("numba"), "step, twins": step("numpy")}, flop
 
 
+def cpu_timed(cases):
+    """The same cases, each returning its own CPU time (``time.process_time``)."""
+    def timed(fn):
+        def run():
+            t0 = time.process_time()
+            fn()
+            return time.process_time() - t0
+        return run
+    return {k: timed(fn) for k, fn in cases.items()}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
     ap.add_argument("--threads", type=int, default=2, help="BLAS and Numba threads (default 2)")
     ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--clock", default="wall", choices=("wall", "cpu"),
+                    help="time calls by the wall clock (default) or by the process's CPU time")
     ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     ap.add_argument("--no-twins", action="store_true", help="skip the slow NumPy-twin case")
     ap.add_argument("--json", help="write all results to this file")
@@ -146,15 +161,18 @@ def main(argv=None):
     t_start = time.perf_counter()
     with threadpool_limits(limits=args.threads):
         out["meta"] = meta(args.threads, dtype=dtype.name, batch=args.batch, rounds=rounds,
-                           per_round=per_round, numba_threads=numba.get_num_threads())
+                           per_round=per_round, numba_threads=numba.get_num_threads(),
+                           clock=args.clock)
         print(f"{out['meta']['date']}  numpy {np.__version__}  numba {numba.__version__}  "
               f"{dtype.name}  batch {args.batch}  BLAS and Numba threads {args.threads}  "
-              f"load avg {out['meta']['loadavg_start'][0]:.2f}")
+              f"clock {args.clock}  load avg {out['meta']['loadavg_start'][0]:.2f}")
         rows = []
         for name in args.models:
             cases, flop = model_cases(name, dtype, args.batch)
             if args.no_twins:
                 del cases["step, twins"]
+            if args.clock == "cpu":
+                cases = cpu_timed(cases)
             res = time_interleaved(cases, rounds, per_round)
             g = res["gemm"]
             print(f"\n{name}: {flop / 1e9:.2f} GFLOP of matrix products per step")

@@ -4,7 +4,7 @@ import pytest
 
 from nplearn.nn import (col2im, conv2d, conv2d_backward_input, conv2d_grads, conv_output_size,
                         im2col, maxpool2d, maxpool2d_backward)
-from nplearn.nn.conv import BACKENDS
+from nplearn.nn.conv import BACKENDS, conv2d_backward
 from nplearn.testing import central_differences, direct_conv2d
 
 
@@ -163,6 +163,38 @@ def test_pooling_kernels_equal_their_twins(seed, dtype):
         assert got is out_l
         np.testing.assert_array_equal(got, maxpool2d_backward(d, idx, x.shape, backend="numpy"),
                                       err_msg=name)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_conv2d_backward_is_the_two_functions_in_one(seed):
+    rng = np.random.default_rng(seed)
+    x, K, b, s, p = random_case(rng)
+    a, cols = conv2d(x, K, b, s, p)
+    delta = rng.normal(size=a.shape)
+    dx, g_K, g_b = conv2d_backward(delta, K, cols, x.shape, s, p)
+    np.testing.assert_array_equal(dx, conv2d_backward_input(delta, K, x.shape, s, p))
+    for got, ref in zip((g_K, g_b), conv2d_grads(delta, cols, K.shape)):
+        np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0), (1, 2)])
+def test_blocked_backward_input_equals_one_product(stride, padding, dtype):
+    # big enough that dJ/dx is built a few images at a time: the same sums as one product
+    # up to BLAS's own blocking (last-bit differences in a few entries), in both backends
+    rng = np.random.default_rng(stride + padding)
+    x = rng.normal(size=(397, 8, 12, 12)).astype(dtype)
+    K = rng.normal(size=(16, 8, 3, 3)).astype(dtype)
+    a, _ = conv2d(x, K, np.zeros(16, dtype), stride, padding)
+    assert a[0, 0].size * K.size * x.shape[0] > 2 * (1 << 22)             # several blocks
+    delta = rng.normal(size=a.shape).astype(dtype)
+    got = {be: conv2d_backward_input(delta, K, x.shape, stride, padding, backend=be)
+           for be in BACKENDS}
+    np.testing.assert_array_equal(got["numba"], got["numpy"])
+    rows = delta.transpose(1, 0, 2, 3).reshape(16, -1).T
+    one = col2im(rows @ K.reshape(16, -1), x.shape, 3, stride, padding)
+    np.testing.assert_allclose(got["numba"], one, rtol=1e-12 if dtype == np.float64 else 1e-5,
+                               atol=1e-12 if dtype == np.float64 else 1e-4)
 
 
 def test_conv_functions_take_a_backend_and_check_it(rng):

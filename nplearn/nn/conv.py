@@ -239,10 +239,38 @@ def conv2d_backward(delta, K, cols, x_shape, stride=1, padding=0, backend="numba
 
 
 def _backward_input(rows, K, x_shape, stride, padding, backend):
-    """``col2im(delta_rows @ K2)``; ``rows`` from :func:`_rows`."""
+    """``col2im(delta_rows @ K2)``; ``rows`` from :func:`_rows`.
+
+    Done for a few whole images at a time (with either backend), so that each block of
+    ``delta_rows @ K2`` (as large as ``cols``: ``k*k`` numbers per input pixel and channel)
+    is added back while it is in cache instead of going to memory and back: 1.8x faster
+    for the spiking net's second layer (``benchmarks/README.md``). Every entry is the same
+    dot product over ``C_out`` as in one product over all rows, and every pixel's patches
+    belong to its own image's block, so ``col2im`` adds them in the same order; but BLAS
+    may round a few entries differently in the last bit (it splits a product into blocks
+    of its own, and the boundaries move), a difference seen in float64, not float32."""
     C_out, k = K.shape[0], K.shape[2]
-    d_cols = (K.reshape(C_out, -1).T @ rows.T).T                    # rows @ K2, column-major for col2im
-    return col2im(d_cols, x_shape, k, stride, padding, backend)     # dense: W^T delta
+    n = x_shape[0]
+    per_image = rows.shape[0] // n                                  # Ho * Wo rows per image
+    K2T = K.reshape(C_out, -1).T                                    # (C_in*k*k, C_out)
+    entries = per_image * K2T.shape[0]                              # of delta_rows @ K2, per image
+    step = max(_TILE_ENTRIES // max(1, entries), -(-_TILE_FLOP // max(1, entries * C_out)))
+    if 2 * step > n:
+        d_cols = (K2T @ rows.T).T                                   # rows @ K2, column-major for col2im
+        return col2im(d_cols, x_shape, k, stride, padding, backend)  # dense: W^T delta
+    dx = np.empty(tuple(x_shape), rows.dtype)
+    for b0 in range(0, n - step + 1, step):
+        b1 = b0 + step if n - b0 >= 2 * step else n                 # the last block takes the rest
+        d_cols = (K2T @ rows[b0 * per_image:b1 * per_image].T).T    # this block's rows @ K2
+        dx[b0:b1] = col2im(d_cols, (b1 - b0, *x_shape[1:]), k, stride, padding, backend)
+    return dx
+
+
+#: Blocks of :func:`_backward_input`: about 2**18 entries of ``delta_rows @ K2`` (1 MB in
+#: float32, small enough to stay in a core's L2 cache until ``col2im`` has added it back),
+#: and never fewer than 2**22 multiply-adds, so that BLAS runs every block with the kernels
+#: it uses for large products (OpenBLAS has "small matrix" kernels below about 10**6).
+_TILE_ENTRIES, _TILE_FLOP = 1 << 18, 1 << 22
 
 
 def _grads(rows, delta, cols, kernel_shape):

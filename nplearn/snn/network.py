@@ -45,11 +45,23 @@ from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered, float_dtype
 from ..nn.losses import get_loss
-from .neurons import BACKENDS, heaviside, if_backward, if_forward
+from .neurons import BACKENDS, heaviside, if_backward, if_forward, spike_maxpool
 
 #: The conv layers of the default network at digits scale: (channels, kernel, stride, padding).
 DIGITS_CONV = ((16, 3, 1, 1), (32, 3, 1, 1))
 
+
+
+class LayerCache(dict):
+    """A layer's cache (module docstring). ``"s"``, the spikes, may be left out when only
+    ``v`` is needed (a pooled conv layer with :func:`heaviside` spikes): reading it computes
+    ``spike(v - theta)``, the numbers :func:`if_forward` would have stored."""
+
+    def __missing__(self, key):
+        if key != "s" or "v" not in self:
+            raise KeyError(key)
+        self["s"] = s = self["spike"](self["v"] - self["theta"])
+        return s
 
 
 def _no_rate_derivative(a, h):
@@ -138,7 +150,7 @@ class SpikingConvNet(Layered):
         xs = x[None] if static else x                                 # (T', n, n_{l-1}), T' in {1, T}
         Tx, n = xs.shape[:2]
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
-        cache = {"x": x, "static": static, "theta": theta, "cols": None, "idx": None}
+        cache = LayerCache(x=x, static=static, theta=theta, cols=None, idx=None, spike=self.spike)
         if self.is_conv(l):
             _, _, st, p = self.conv[l - 1]
             a, cache["cols"] = conv2d(xs.reshape(Tx * n, *self.image_shapes[l - 1]), W, b, st, p,
@@ -147,6 +159,14 @@ class SpikingConvNet(Layered):
         else:
             a = xs @ W.T + b                                          # (T', n, n_l): a = W h + b
         a = np.broadcast_to(a, (T, *a.shape[1:]))                     # the same current each step if static
+        if self.is_conv(l) and self.pool > 1 and self.spike is heaviside:
+            # pool the spikes H(v - theta) straight from v; s is computed if ever read
+            v, _ = if_forward(a, theta, self.spike, self.backend, spikes=False)   # SP Eq. (15)
+            cache.update(a=a, v=v)
+            h, cache["idx"] = spike_maxpool(v.reshape(T * n, *v.shape[2:]), theta, self.pool,
+                                            self.backend)
+            cache["h"] = h.reshape(T, n, -1)
+            return cache
         v, s = if_forward(a, theta, self.spike, self.backend)         # SP Eq. (15)
         cache.update(a=a, v=v, s=s)
         cache["h"], cache["idx"] = self.pool_flat(l, s)
@@ -214,7 +234,7 @@ class SpikingConvNet(Layered):
         the image) the sum over the steps ``(1, n, ...)``, all its update needs."""
         ds = None if dh is None else self.unpool(l, dh, cache["idx"])
         theta = cache.get("theta", self.threshold)
-        return if_backward(cache["v"], cache["s"], theta, ds=ds, dv=dv, surrogate=surrogate,
+        return if_backward(cache["v"], cache.get("s"), theta, ds=ds, dv=dv, surrogate=surrogate,
                            sum_steps=cache["static"], backend=self.backend)
 
     def layer_grads(self, l, cache, da):

@@ -43,6 +43,8 @@ the backend.
 import numpy as np
 from numba import njit, prange
 
+from ..nn.conv import maxpool2d
+
 #: The implementations :func:`if_forward` and :func:`if_backward` can run.
 BACKENDS = ("numba", "numpy")
 
@@ -62,7 +64,7 @@ def arctan_surrogate_grad(x):
     return 1.0 / (1.0 + (np.pi * x) ** 2)                          # SP Eq. (17)
 
 
-def if_forward(a, theta, spike=heaviside, backend="numba"):
+def if_forward(a, theta, spike=heaviside, backend="numba", spikes=True):
     """Simulate IF neurons driven by the currents ``a`` for ``T = len(a)`` steps.
 
     Parameters
@@ -76,23 +78,28 @@ def if_forward(a, theta, spike=heaviside, backend="numba"):
         the whole network smooth, so that the surrogate backward pass is its exact gradient
         (any spike but :func:`heaviside` runs the NumPy twin).
     backend : {"numba", "numpy"}
+    spikes : bool, default True
+        ``False``: do not store ``s`` (return ``None`` for it), when only ``v`` is read
+        later; ``s_t = spike(v_t - theta)`` is that function of ``v`` (saves a pass over
+        memory as large as ``v``).
 
     Returns
     -------
     v : ndarray of shape (T, n, ...)
         Voltage after charging, before the reset. Same memory layout as ``a``.
-    s : ndarray of shape (T, n, ...)
+    s : ndarray of shape (T, n, ...) or None
         Spikes.
     """
     a = np.asarray(a)
     a2, empty_like = _steps(a)                                     # (T or 1, P)
-    v, s = empty_like(a.shape[0]), empty_like(a.shape[0])
-    v2, s2 = _steps(v)[0], _steps(s)[0]
+    v = empty_like(a.shape[0])
+    s = empty_like(a.shape[0]) if spikes else None
+    v2, s2 = _steps(v)[0], (_steps(s)[0] if spikes else np.zeros((1, 1), a.dtype))
     c = _constants(theta, a.dtype)
     if _pick(backend) == "numba" and spike is heaviside:
-        _if_forward_numba(a2, c, v2, s2)
+        _if_forward_numba(a2, c, v2, s2, spikes)
     else:
-        _if_forward_numpy(a2, c, v2, s2, spike)
+        _if_forward_numpy(a2, c, v2, s2, spikes, spike)
     return v, s
 
 
@@ -110,7 +117,8 @@ def if_backward(v, s, theta, ds=None, dv=None, surrogate=True, sum_steps=False,
     Parameters
     ----------
     v, s : ndarray of shape (T, n, ...)
-        From :func:`if_forward`.
+        From :func:`if_forward`. ``s=None``: the spikes of :func:`heaviside`,
+        ``H(v - theta)``, recomputed from ``v`` (the same numbers, one array less to read).
     theta : float
     ds : ndarray of shape (T, n, ...), optional
         ``dJ/ds_t`` from the layers the spikes feed (``None``: zero).
@@ -138,10 +146,44 @@ def if_backward(v, s, theta, ds=None, dv=None, surrogate=True, sum_steps=False,
     da = empty_like(1 if sum_steps else T)
     c = _constants(theta, v.dtype)
     kernel = _if_backward_numba if _pick(backend) == "numba" else _if_backward_numpy
-    zero = np.zeros((1, 1), v.dtype)                               # stands in for a missing ds, dv
-    kernel(v2, s2, c, zero if ds2 is None else ds2, ds2 is not None,
-           zero if dv2 is None else dv2, dv2 is not None, bool(surrogate), _steps(da)[0])
+    zero = np.zeros((1, 1), v.dtype)                               # stands in for a missing s, ds, dv
+    kernel(v2, zero if s2 is None else s2, s2 is not None, c, zero if ds2 is None else ds2,
+           ds2 is not None, zero if dv2 is None else dv2, dv2 is not None, bool(surrogate),
+           _steps(da)[0])
     return da
+
+
+def spike_maxpool(v, theta, size=2, backend="numba"):
+    """Max pooling of the spikes ``H(v - theta)`` of conv maps, read from the voltage ``v``.
+
+    The same numbers as :func:`~nplearn.nn.maxpool2d` of ``heaviside(v - theta)``: a
+    window's output is 1 if any of its units fired, and ``idx`` is the first unit (in
+    row-major order) that fired, else the window's first unit, as ``np.argmax`` picks.
+
+    Parameters
+    ----------
+    v : ndarray of shape (n, C, H, W)
+        Voltages, e.g. one step per row of ``n`` (any layout; channels-last is fastest).
+    theta : float
+    size : int
+        Window and stride.
+    backend : {"numba", "numpy"}
+
+    Returns
+    -------
+    out : ndarray of shape (n, C, H // size, W // size)
+    idx : ndarray of int64, shape (n, C, H // size, W // size)
+    """
+    vh = v.transpose(0, 2, 3, 1)
+    if _pick(backend) == "numpy" or not vh.flags.c_contiguous:
+        return maxpool2d(heaviside(v - _constants(theta, v.dtype)[0]), size, backend)
+    n, C, H, W = v.shape
+    if int(size) != size or not 1 <= size <= min(H, W):
+        raise ValueError(f"pool size must be an integer in 1..{min(H, W)}, got {size!r}")
+    out = np.empty((n, C, H // size, W // size), v.dtype)
+    idx = np.empty(out.shape, np.int64)
+    _spike_maxpool_numba(vh, _constants(theta, v.dtype), int(size), out, idx)
+    return out, idx
 
 
 # ------------------------------------------------------------- the (T, P) views
@@ -199,24 +241,27 @@ def _pick(backend):
 
 # ------------------------------------------------------ NumPy twins: the readable form
 # (T, P) arrays; c = (theta, 1, pi). The Numba kernels below take the same arguments.
-def _if_forward_numpy(a, c, v, s, spike=heaviside):
+def _if_forward_numpy(a, c, v, s, store_s, spike=heaviside):
     """SP Eq. (15) with a hard reset, for every unit at once, one step at a time."""
     theta = c[0]
     u = np.zeros_like(v[0])                                        # u_0 = 0
     for t in range(v.shape[0]):
         v[t] = u + a[0 if len(a) == 1 else t]                      # SP Eq. (15): v_t = v_{t-1} + h_t
-        s[t] = spike(v[t] - theta)                                 # fire at theta
-        u = v[t] * (1.0 - s[t])                                    # hard reset to 0
+        s_t = spike(v[t] - theta)                                  # fire at theta
+        if store_s:
+            s[t] = s_t
+        u = v[t] * (1.0 - s_t)                                     # hard reset to 0
     return v, s
 
 
-def _if_backward_numpy(v, s, c, ds, has_ds, dv, has_dv, surrogate, da):
+def _if_backward_numpy(v, s, has_s, c, ds, has_ds, dv, has_dv, surrogate, da):
     """BPTT through the IF recurrence, one step at a time from the last (:func:`if_backward`)."""
     theta, T = c[0], v.shape[0]
     steps = np.empty_like(v) if len(da) == 1 else da               # dJ/da_t of every step
     du = np.zeros_like(v[0])                                       # nothing after the last step
     for t in range(T - 1, -1, -1):
-        d = du * (1.0 - s[t])                                      # through u_t = v_t (1 - s_t)
+        s_t = s[t] if has_s else heaviside(v[t] - theta)           # the spikes, or recomputed
+        d = du * (1.0 - s_t)                                       # through u_t = v_t (1 - s_t)
         if has_dv:
             d = d + dv[t]
         if surrogate:
@@ -237,7 +282,7 @@ _CHUNK = 4096
 
 
 @_pjit
-def _if_forward_numba(a, c, v, s):
+def _if_forward_numba(a, c, v, s, store_s):
     theta, one, zero = c[0], c[1], c[1] - c[1]
     T, P = v.shape
     for job in prange((P + _CHUNK - 1) // _CHUNK):
@@ -245,18 +290,25 @@ def _if_forward_numba(a, c, v, s):
         m = min(P, lo + _CHUNK) - lo
         u = np.zeros(m, v.dtype)
         for t in range(T):
-            at = a[0 if a.shape[0] == 1 else t, lo:lo + m]
-            vt, st = v[t, lo:lo + m], s[t, lo:lo + m]
-            for p in range(np.uint64(m)):
-                x = u[p] + at[p]                                   # SP Eq. (15)
-                f = one if x - theta >= zero else zero             # heaviside(v - theta)
-                vt[p], st[p] = x, f
-                u[p] = x * (one - f)                               # hard reset
+            at, vt = a[0 if a.shape[0] == 1 else t, lo:lo + m], v[t, lo:lo + m]
+            if store_s:
+                st = s[t, lo:lo + m]
+                for p in range(np.uint64(m)):
+                    x = u[p] + at[p]                               # SP Eq. (15)
+                    f = one if x - theta >= zero else zero         # heaviside(v - theta)
+                    vt[p], st[p] = x, f
+                    u[p] = x * (one - f)                           # hard reset
+            else:
+                for p in range(np.uint64(m)):
+                    x = u[p] + at[p]
+                    f = one if x - theta >= zero else zero
+                    vt[p] = x
+                    u[p] = x * (one - f)
 
 
 @_pjit
-def _if_backward_numba(v, s, c, ds, has_ds, dv, has_dv, surrogate, da):
-    theta, one, pi = c[0], c[1], c[2]
+def _if_backward_numba(v, s, has_s, c, ds, has_ds, dv, has_dv, surrogate, da):
+    theta, one, pi, zero = c[0], c[1], c[2], c[1] - c[1]
     T, P = v.shape
     for job in prange((P + _CHUNK - 1) // _CHUNK):
         lo = job * _CHUNK
@@ -264,11 +316,12 @@ def _if_backward_numba(v, s, c, ds, has_ds, dv, has_dv, surrogate, da):
         du = np.zeros(m, v.dtype)
         steps = np.empty((T, m), v.dtype)
         for t in range(T - 1, -1, -1):
-            vt, st, dt = v[t, lo:lo + m], s[t, lo:lo + m], steps[t]
+            vt, st, dt = v[t, lo:lo + m], (s[t, lo:lo + m] if has_s else s[0, :1]), steps[t]
             dst_in = ds[t, lo:lo + m] if has_ds else ds[0, :1]
             dv_in = dv[t, lo:lo + m] if has_dv else dv[0, :1]
             for p in range(np.uint64(m)):
-                d = du[p] * (one - st[p])                          # through the reset
+                f = st[p] if has_s else (one if vt[p] - theta >= zero else zero)
+                d = du[p] * (one - f)                              # through the reset
                 if has_dv:
                     d = d + dv_in[p]
                 if surrogate:
@@ -287,3 +340,31 @@ def _if_backward_numba(v, s, c, ds, has_ds, dv, has_dv, surrogate, da):
         else:
             for t in range(T):
                 da[t, lo:lo + m] = steps[t]
+
+
+@_pjit
+def _spike_maxpool_numba(vh, c, size, out, idx):
+    theta, one, zero = c[0], c[1], c[1] - c[1]
+    n, C, Hp, Wp = out.shape                                       # vh: (n, H, W, C), channels last
+    H, W = vh.shape[1], vh.shape[2]
+    vf, of, jf = vh.reshape(-1), out.reshape(-1), idx.reshape(-1)
+    for b in prange(n):
+        best = np.empty(C, vh.dtype)                               # the C maps of one window
+        at = np.empty(C, np.int64)
+        for r in range(Hp):
+            for q in range(Wp):
+                k0 = r * size * W + q * size                       # flat h * W + w
+                for ch in range(np.uint64(C)):
+                    best[ch], at[ch] = zero, k0
+                for di in range(size):
+                    for dj in range(size):
+                        k = k0 + di * W + dj
+                        src = np.uint64((b * H * W + k) * C)
+                        for ch in range(np.uint64(C)):
+                            take = (vf[src + ch] - theta >= zero) & (best[ch] == zero)   # first to fire
+                            best[ch] = one if take else best[ch]
+                            at[ch] = k if take else at[ch]
+                dst = np.uint64(b * C * Hp * Wp + r * Wp + q)
+                for ch in range(np.uint64(C)):
+                    o = dst + ch * np.uint64(Hp * Wp)
+                    of[o], jf[o] = best[ch], at[ch]
