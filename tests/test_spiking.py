@@ -286,8 +286,6 @@ def test_image_shape_and_pool_are_honoured_without_conv(rule):
         rule().make_model((3 * 6 * 6, 20, 10), image_shape=(3, 6, 5), rng=0)
 
 
-@pytest.mark.xfail(strict=True, reason="Classifier passes image_shape and pool to the rule only "
-                   "with conv= (estimator._conv_args, train.build): reported to their owner")
 def test_classifier_trains_a_spiking_rule_on_three_channel_images():
     rng = np.random.default_rng(0)
     X, y = rng.random((40, 3 * 6 * 6)), rng.integers(0, 3, 40)
