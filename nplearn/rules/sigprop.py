@@ -160,14 +160,14 @@ class Sigprop(LearningRule):
                 z.append(h[l])
                 continue
             z.append(compare(h[l], t[l], model.comparison))      # SP Eq. (6)-(8): z_l = O(h_l, t_l)
-            losses.append(model.loss.loss(z[l], Y))              # SP Eq. (9): L_pred = CE(y*, z_l)
+            losses.append(model.loss.loss(z[l], Y))              # SP Eq. (9), departs: logits +O_dot where Eq. (9) prints -O_dot
             E = (model.loss.output(z[l]) - Y) / n                # SP Eq. (9): dL_pred/dz_l, batch mean
             dh, dt = compare_backward(h[l], t[l], E, model.comparison)   # dL/dh_l, dL/dt_l
             if l == 1:                                           # t_1 from the generator, Eq. (1) or (10)
                 g_gen, dh_gen = generate_backward(model.params, model.generator, model.f, dt,
                                                   cache["gen"])
                 g.update(g_gen)                                  # L_1 trains S_1, d_1 through t_1
-                dh = dh if dh_gen is None else dh + dh_gen       # Eq. (10): t_1 depends on h_1
+                dh = dh if dh_gen is None else dh + dh_gen       # SP Eq. (10): t_1 depends on h_1
                 gW_t, gb_t = 0.0, 0.0
             else:                                                # t path, t_{l-1} held constant
                 gW_t, gb_t, _ = model.layer_backward(l, dt, cache["t", l])   # SP Eq. (2)-(3): through t_l
