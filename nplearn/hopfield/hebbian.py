@@ -108,8 +108,10 @@ def efp_numba(x, s0, sb, beta, loop, gW, gb, gW_loop):
         _scale(c, gW_loop, none)                                        # SP Eq. (14); EFP Eq. (6): O -> I
 
 
-RULES = {"chl": {"numpy": chl_numpy, "numba": chl_numba},
-         "efp": {"numpy": efp_numpy, "numba": efp_numba}}
+#: The two Hebbian updates by name, each as its NumPy twin and Numba kernel: ``"chl"`` (EP, EFP
+#: Eq. 5) and ``"efp"`` (EFP Eq. 6). Not :data:`nplearn.rules.RULES`, the learning rules.
+HEBBIAN_UPDATES = {"chl": {"numpy": chl_numpy, "numba": chl_numba},
+                   "efp": {"numpy": efp_numpy, "numba": efp_numba}}
 
 
 def hebbian_update(net, rule, x, s_free, s_nudged, beta, backend="numba"):
@@ -181,8 +183,9 @@ def two_phase_update(net, rule, x, d, beta, s0=None, n_free=20, n_clamped=4, h=0
 
 def _check_rule(rule, backend, beta):
     from .phases import BACKENDS
-    if rule not in RULES:
-        raise ValueError(f"unknown Hebbian rule {rule!r}; choose one of {sorted(RULES)}")
+    if rule not in HEBBIAN_UPDATES:
+        raise ValueError(f"unknown Hebbian rule {rule!r}; choose one of "
+                         f"{sorted(HEBBIAN_UPDATES)}")
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     if not np.isfinite(beta) or beta == 0 or (rule == "efp" and beta < 0):
@@ -197,7 +200,7 @@ def _update(net, rule, backend, x, s0, sb, beta):
     gb = tuple(np.empty_like(b_l) for b_l in net.b[1:])
     loop = "W_loop" in net.params
     gW_loop = np.empty_like(net.W_loop) if loop else np.zeros((0, 0), net.dtype)
-    RULES[rule][backend](x, s0, sb, beta, loop, gW, gb, gW_loop)
+    HEBBIAN_UPDATES[rule][backend](x, s0, sb, beta, loop, gW, gb, gW_loop)
     g = {}
     for l in range(1, net.n_layers + 1):
         g[f"W{l}"], g[f"b{l}"] = gW[l - 1], gb[l - 1]
