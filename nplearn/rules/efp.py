@@ -135,9 +135,10 @@ class EFP(HopfieldRule):
                                  f"just before; start a batch with loop=0")
             start = carry[1]
         x = self.inputs(model, x)
-        # free phase from `start`, clamped phase from s0, then the update
+        # free phase from `start`, clamped phase from s0, then the update:
+        # SP Eq. (13), (14); EFP Eq. (1), (6), (7)
         s0, sb, g = two_phase_update(model, "efp", x, Y, self.beta, start, self.n_free,
-                                     self.n_clamped, self.h)               # SP Eq. (13), (14); EFP Eq. (1), (6), (7)
+                                     self.n_clamped, self.h)
         # Sec. 3.2.2: the next call on this batch continues from s0; none after the last
         self.carry_ = (loop, s0) if loop + 1 < self.num_loops else None
         self.fill(model, x, Y, s0, sb, g, trace, stats)
