@@ -14,6 +14,10 @@ For symmetric weights ``ds/dt = -dF/ds`` with ``F = E + beta C`` (EFP Eq. 2-4). 
 is clamped, so its drive ``W_1 rho(x)`` is the same at every step: both backends compute it
 once per phase.
 
+The loop runs from the output layer O to the input-receiving layer I, as EFP's text ("the final
+feedback loop from the output neurons to the input receiving neurons") and sigprop Eq. (13)
+say; EFP Eq. (1) prints its sum over ``i in I -> j in O``.
+
 Euler clipping: EFP Eq. (7) as printed clips the INCREMENT ``h ds/dt`` to [0, 1], which
 would forbid a state from ever decreasing. The text ("the state update is clipped" to keep
 the neuron in [0, 1]) and the EP reference code clip the STATE; we do that.
@@ -72,7 +76,7 @@ def relax_numpy(x, s, W, b, W_loop, symmetric, n_steps, h, beta, d):
             if symmetric and k < L - 1:
                 a = a + r[k + 1] @ W[k + 1]                             # EFP Eq. (2): -dE/ds_l, from above
             if not symmetric and k == 0:
-                a = a + r[L - 1] @ W_loop.T                             # SP Eq. (12), (13); EFP Eq. (1): loop O -> I
+                a = a + r[L - 1] @ W_loop.T                             # SP Eq. (12), (13): loop O -> I; EFP Eq. (1), departs: O -> I as its text says, Eq. (1) prints I -> O
             ds = drho(s[k]) * a - s[k]                                  # SP Eq. (13); EFP Eq. (1): leak r_j = 1
             if k == L - 1:
                 ds = ds - beta * (s[k] - d)                             # SP Eq. (13); EFP Eq. (1): nudge
@@ -210,7 +214,7 @@ def _relax_rows(a_in, s, W, WT, b, W_loop, symmetric, n_steps, h, beta, d):
                 else:
                     _product(R[k + 1], (t0 - base[k + 1]) * n, m, n, W[k + 1], Q[k])
             elif add_top:
-                _product(R[L - 1], (t0 - base[L - 1]) * n, m, n, W_loop.T, Q[k])  # SP Eq. (12), (13); EFP Eq. (1): loop
+                _product(R[L - 1], (t0 - base[L - 1]) * n, m, n, W_loop.T, Q[k])  # SP Eq. (12), (13): loop O -> I; EFP Eq. (1), departs: O -> I
             j0 = (t0 - base[k]) * n                                     # keep step t0 in slot 0
             if j0 > 0:
                 R[k][:n] = R[k][j0:j0 + n]
