@@ -275,7 +275,8 @@ def format_markdown(result):
     for model in dict.fromkeys(c["model"] for c in result["cells"]):
         mine = {c["column"]: c for c in result["cells"] if c["model"] == model}
         budgets = dict.fromkeys(f"{c['epochs_run']} / {c['epochs_paper']}"
-                                for c in mine.values() if c["status"] != NOT_IMPLEMENTED)
+                                for c in mine.values() if c["status"] != NOT_IMPLEMENTED
+                                and c["epochs_run"] is not None)     # no finished run: its cell says why
         line = [model, ", ".join(budgets) or "-"]
         for col in cols:
             c = mine.get(col)
