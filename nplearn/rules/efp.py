@@ -94,6 +94,10 @@ class EFP(HopfieldRule):
     name = "efp"
     paper = "Kohan, Rietman & Siegelmann (2018), arXiv:1808.03357, Eq. (1), (6)-(8)"
     connectivity = "loop"
+    # tags of the traced step: the free and clamped phases, the cost, the update, the loop
+    equations = {"x": "EFP Eq. (1)", "y": "EFP Eq. (1), (3)", "free": "EFP Eq. (1), (7)",
+                 "nudged": "EFP Eq. (1), (7)", "loss": "EFP Eq. (3)", "e": "EFP Eq. (1), (3)",
+                 "update": "EFP Eq. (6)", "feedback": "EFP Eq. (1)", "loop": "EFP Sec. 3.2.2"}
     defaults = {**HopfieldRule.defaults, "learning_rate": 3.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=2, beta=1.0, h=0.5, lr_layers=None,
