@@ -58,12 +58,12 @@ def test_conv_pepita_digits():
     Measured (100 epochs): 2.50 / 3.06 / 2.78 %; with F = 0 (filters frozen) 2.50 % for seed 0
     (tutorial 5): the random filters already do most of the work on digits.
     """
-    from nplearn.rules.pepita import TABLE_2_CONV
+    from nplearn import paper_settings
     d = load_dataset("digits")
     errors = []
     for seed in (0, 1, 2):
-        kw = {**TABLE_2_CONV, "conv": ((32, 5, 1, 2),), "image_shape": d.image_shape,
-              "rule_params": {"F_scale": 0.05}}                 # Table 2 (the default: 0.1)
+        kw = {**paper_settings("pepita", "pepita-table2-conv-mnist"), "conv": ((32, 5, 1, 2),),
+              "image_shape": d.image_shape}
         clf = Classifier(**kw, random_state=seed).fit(d.x_train, d.y_train)
         errors.append(1 - clf.score(d.x_test, d.y_test))
     assert np.mean(errors) <= 0.05, np.round(errors, 4)

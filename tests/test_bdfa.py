@@ -1,5 +1,7 @@
 """BDFA (Luo, Fu & Glass 2017, Eq. 30-42, 51): identities, the true gradient of the feedback
 loss, one step by hand, training and the digits acceptance."""
+import math
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from nplearn.experiments import preset
 from nplearn.nn import MLP
 from nplearn.optim import SGD
 from nplearn.rules import BDFA, BP
+from nplearn.rules.bdfa import TABLE_2
 from nplearn.testing import central_differences, random_batch
 from nplearn.train import build, train_step
 
@@ -124,6 +127,48 @@ def test_eq_51_trains_the_feedback_on_y_plus_alpha_y_hat():
     np.testing.assert_array_equal(tr["delta_1"], [[1.0, -1.0]])
     with pytest.raises(ValueError, match="alpha"):
         BDFA(alpha=-1.0).setup(model, np.random.default_rng(0))
+
+
+def test_eq_51_worked_with_a_logistic_output_and_two_classes():
+    """Eq. (51) as run on CIFAR-10: y' = y + alpha y_hat with y_hat = sigmoid(a_L) (Eq. 30's
+    output), every number written out. The forward phase ignores alpha; only the feedback's
+    update reads y'."""
+    sig = lambda v: 1.0 / (1.0 + math.exp(-v))
+    model = MLP((2, 2, 2), activation="relu", loss="logistic_bce", init="zero")
+    model.params["W1"][:] = [[0.5, 0.0], [-0.5, 0.5]]      # a_1 = h_1 = [0.5, 0.5] for x = [1, 2]
+    model.params["W2"][:] = [[2.0, 0.0], [0.0, -2.0]]      # a_2 = [1, -1]
+    x, Y = np.array([[1.0, 2.0]]), np.array([[1.0, 0.0]])
+    y_hat = [sig(1.0), sig(-1.0)]
+    g = {}
+    for alpha in (0.0, 0.25):
+        rule = BDFA(alpha=alpha)
+        rule.setup(model, np.random.default_rng(0))
+        rule.B_["B1"][:] = [[1.0, -1.0], [0.5, 2.0]]        # <-w_1, (n_1, n_classes)
+        tr = {}
+        g[alpha] = rule.updates(model, x, Y, trace=tr)
+        y1 = [Y[0, c] + alpha * y_hat[c] for c in range(2)]           # Eq. (51)
+        B = rule.B_["B1"]
+        a_back = [sum(B[j, c] * y1[c] for c in range(2)) for j in range(2)]   # Eq. (39)
+        s = sum(a_back[j] * 0.5 for j in range(2))                     # <-a_1 . h_1
+        np.testing.assert_allclose(tr["a_back_1"], [a_back], rtol=1e-14)
+        np.testing.assert_allclose(tr["feedback_loss_1"], [1.0 - sig(s)], rtol=1e-14)  # Eq. (40)
+        dB = [[sig(s) * (1.0 - sig(s)) * 0.5 * y1[c] for c in range(2)] for j in range(2)]
+        np.testing.assert_allclose(tr["dB_1"], dB, rtol=1e-14)        # -(d l_1 / d<-w_1)
+        e = [y_hat[0] - 1.0, y_hat[1]]                                 # Eq. (35): alpha-free
+        np.testing.assert_allclose(tr["delta_1"], [[B[j, 0] * e[0] + B[j, 1] * e[1]
+                                                    for j in range(2)]], rtol=1e-14)  # Eq. (36)
+    # alpha changes y', hence s and the feedback's update; the forward weights' are the same
+    assert not np.allclose(g[0.0]["B1"], g[0.25]["B1"])
+    for k in model.params:
+        np.testing.assert_array_equal(g[0.0][k], g[0.25][k])
+
+
+def test_table_2_setting_reaches_the_rule():
+    """Eq. (51)'s CIFAR-10 alpha is a documented setting: TABLE_2 through Classifier."""
+    assert TABLE_2 == {"rule": "bdfa", "rule_params": {"alpha": 0.25}}
+    X, y = np.random.default_rng(0).uniform(size=(30, 5)), np.arange(30) % 3
+    clf = Classifier(**TABLE_2, hidden_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+    assert clf.rule_.alpha == 0.25
 
 
 @pytest.fixture(scope="module")

@@ -30,14 +30,97 @@ def test_ep_update_is_eq5_times_the_layer_rates_and_writes_no_parameter(batch):
                         rule_params={"persistent": False, "random_sign": False})
     before = _copy(model.params)
     g = rule.updates(model, x, Y)
-    s0 = free_phase(model, x, None, rule.n_free)
-    sb = clamped_phase(model, x, s0, Y, rule.beta, rule.n_clamped)
-    ref = hebbian_update(model, "chl", x, s0, sb, rule.beta)
+    s0 = free_phase(model, x, None, rule.n_free_)
+    sb = clamped_phase(model, x, s0, Y, rule.beta_, rule.n_clamped_)
+    ref = hebbian_update(model, "chl", x, s0, sb, rule.beta_)
     assert rule.rates_ == (0.2, 0.1)                  # reference 0.1, 0.05 at our beta = 2 x 0.5
     for l, r in ((1, 0.2), (2, 0.1)):
         np.testing.assert_allclose(g[f"W{l}"], r * ref[f"W{l}"], rtol=1e-12)
         np.testing.assert_allclose(g[f"b{l}"], r * ref[f"b{l}"], rtol=1e-12)
     assert all(np.array_equal(before[k], model.params[k]) for k in before)
+
+
+def _reference_step(W, b, x, d, beta_ref, alphas, n_free, n_clamped, eps):
+    """One minibatch of the EP reference code's math, written from its equations (not from
+    nplearn): E with rho(s) = s on [0, 1], cost ||s_L - d||^2 WITHOUT the 1/2, nudge
+    F = E + beta_ref C, Euler steps eps clipped to [0, 1], and the update
+    W_l += alpha_l / beta_ref * mean_n (rho(s_l^b) rho(s_{l-1}^b)^T - rho(s_l^0) rho(s_{l-1}^0)^T)."""
+    L = len(W)
+
+    def relax(s, beta, n):
+        for _ in range(n):
+            r = [x] + s
+            ds = []
+            for l in range(L):
+                a = r[l] @ W[l].T + b[l] + (r[l + 2] @ W[l + 1] if l + 1 < L else 0)
+                g = a - s[l]                                          # -dE/ds_l on [0, 1]
+                if l == L - 1:
+                    g = g - beta * 2.0 * (s[l] - d)                  # -beta_ref dC/ds, C = ||.||^2
+                ds.append(g)
+            s = [np.clip(s_l + eps * g, 0.0, 1.0) for s_l, g in zip(s, ds)]
+        return s
+
+    s0 = relax([np.zeros((x.shape[0], Wl.shape[0])) for Wl in W], 0.0, n_free)
+    sb = relax(s0, beta_ref, n_clamped)
+    n = x.shape[0]
+    W_new, b_new = [], []
+    for l in range(L):
+        pre0, preb = ([x] + s0)[l], ([x] + sb)[l]
+        W_new.append(W[l] + alphas[l] / beta_ref * (sb[l].T @ preb - s0[l].T @ pre0) / n)
+        b_new.append(b[l] + alphas[l] / beta_ref * (sb[l] - s0[l]).sum(axis=0) / n)
+    return W_new, b_new
+
+
+def test_reference_settings_make_the_reference_codes_step_in_our_convention():
+    """REFERENCE["784-500-500-10"] (beta 2, rates .8/.2/.02 at learning_rate 1) moves the
+    weights exactly as the reference code's net2 (beta 1, rates .4/.1/.01, cost without 1/2)
+    does, on a scaled-down 8-6-5-3 net: nplearn's beta is 2 beta_ref and its rates 2 alpha_ref."""
+    from nplearn.rules.ep import REFERENCE
+    ref = REFERENCE["784-500-500-10"]
+    assert ref["rule_params"]["beta"] == 2 * 1.0
+    assert ref["rule_params"]["lr_layers"] == tuple(2 * a for a in (0.4, 0.1, 0.01))
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, (7, 8))
+    Y = one_hot(rng.integers(0, 3, 7), 3)
+    params = {**ref["rule_params"], "persistent": False, "random_sign": False}
+    model, rule = build("ep", 8, 3, (6, 5), rng=0, rule_params=params)
+    for k in model.params:                                            # nonzero biases too
+        model.params[k][...] = rng.uniform(-0.8, 0.8, model.params[k].shape)
+    W = [model.params[f"W{l}"].copy() for l in (1, 2, 3)]
+    b = [model.params[f"b{l}"].copy() for l in (1, 2, 3)]
+    W_ref, b_ref = _reference_step(W, b, x, Y, 1.0, (0.4, 0.1, 0.01), 150, 6, 0.5)
+    train_step(model, rule, get_optimizer("sgd", ref["learning_rate"]), x, Y)
+    for l in (1, 2, 3):
+        np.testing.assert_allclose(model.params[f"W{l}"], W_ref[l - 1], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(model.params[f"b{l}"], b_ref[l - 1], rtol=1e-10, atol=1e-13)
+        assert not np.allclose(model.params[f"W{l}"], W[l - 1])      # the step moved them
+
+
+@pytest.mark.parametrize("hidden, steps, beta, rates", [
+    ((5,), (20, 4), 1.0, (0.2, 0.1)),                              # net1, unchanged
+    ((5, 4), (150, 6), 2.0, (0.4, 0.1, 0.01)),                     # net2, rates halved
+    ((5, 4, 3), (500, 8), 2.0, (0.128, 0.032, 0.008, 0.002)),      # net3, rates halved
+    ((5, 4, 3, 3), (500, 8), 2.0, (0.128, 0.032, 0.008, 0.002, 0.0005)),
+])
+def test_ep_arguments_left_none_follow_the_depth(hidden, steps, beta, rates):
+    from nplearn.rules.ep import DEPTH_DEFAULTS, REFERENCE
+    model, rule = build("ep", 8, 3, hidden, rng=0)
+    assert (rule.n_free, rule.n_clamped, rule.beta, rule.lr_layers) == (None,) * 4  # as passed
+    assert rule.dynamics() == {"n_free": steps[0], "n_clamped": steps[1], "beta": beta, "h": 0.5}
+    assert rule.rates_ == pytest.approx(rates, rel=1e-15)
+    assert model.n_predict == 5 * steps[0]
+    ref = {2: "784-500-10", 3: "784-500-500-10", 4: "784-500-500-500-10"}.get(len(hidden) + 1)
+    if ref and len(hidden) > 1:                # net2, net3: the reference's step at factor 2
+        assert [2 * r for r in DEPTH_DEFAULTS[len(hidden) + 1]["lr_layers"]] == \
+            pytest.approx(REFERENCE[ref]["rule_params"]["lr_layers"], rel=1e-15)
+    x, Y = np.random.default_rng(0).uniform(0, 1, (4, 8)), one_hot(np.arange(4) % 3, 3)
+    tr = {}
+    rule.updates(model, x, Y, trace=tr)
+    assert tr["beta"] == beta
+    _, own = build("ep", 8, 3, hidden, rng=0, rule_params={"n_free": 7, "beta": 0.5,
+                                                           "lr_layers": (1.0,) * len(rates)})
+    assert own.dynamics() == {"n_free": 7, "n_clamped": steps[1], "beta": 0.5, "h": 0.5}
+    assert own.rates_ == (1.0,) * len(rates)
 
 
 def test_ep_symmetric_nudge_is_the_centred_difference(batch):
@@ -46,10 +129,10 @@ def test_ep_symmetric_nudge_is_the_centred_difference(batch):
                         rule_params={"persistent": False, "symmetric_nudge": True,
                                      "lr_layers": (1.0, 1.0)})
     g = rule.updates(model, x, Y)
-    s0 = free_phase(model, x, None, rule.n_free)
-    sp = clamped_phase(model, x, s0, Y, rule.beta, rule.n_clamped)
-    sm = clamped_phase(model, x, s0, Y, -rule.beta, rule.n_clamped)
-    ref = hebbian_update(model, "chl", x, sm, sp, 2 * rule.beta)
+    s0 = free_phase(model, x, None, rule.n_free_)
+    sp = clamped_phase(model, x, s0, Y, rule.beta_, rule.n_clamped_)
+    sm = clamped_phase(model, x, s0, Y, -rule.beta_, rule.n_clamped_)
+    ref = hebbian_update(model, "chl", x, sm, sp, 2 * rule.beta_)
     assert all(np.allclose(g[k], ref[k], rtol=1e-12) for k in ref)
 
 
@@ -73,13 +156,13 @@ def test_ep_persistent_particles_are_keyed_by_training_index(batch):
     idx = np.array([3, 9, 0, 4, 1, 2, 5])
     rule.updates(model, x, Y, idx=idx)
     assert [p.shape for p in rule.particles_] == [(10, 5), (10, 3)]   # grown to max(idx) + 1
-    s0 = free_phase(model, x, None, rule.n_free)
+    s0 = free_phase(model, x, None, rule.n_free_)
     for k in range(2):
         assert np.array_equal(rule.particles_[k][idx], s0[k])
         assert not rule.particles_[k][[6, 7, 8]].any()               # never seen: zero states
     tr = {}
     rule.updates(model, x[::-1], Y[::-1], idx=idx[::-1], trace=tr)   # same weights, reordered
-    expect = free_phase(model, x[::-1], [s[::-1] for s in s0], rule.n_free)
+    expect = free_phase(model, x[::-1], [s[::-1] for s in s0], rule.n_free_)
     assert np.array_equal(tr["s_free_1"], expect[0]) and np.array_equal(tr["s_free_2"], expect[1])
     state = rule.state()
     assert np.array_equal(state["particle_1"], rule.particles_[0])

@@ -5,6 +5,7 @@ import pytest
 from nplearn.nn import MLP, ConvNet
 from nplearn.optim import get_optimizer
 from nplearn.rules import PEPITA
+from nplearn.train import build
 from nplearn.train.loop import one_hot
 
 
@@ -88,6 +89,18 @@ def test_F_follows_table_2():
         PEPITA(presynaptic="both").setup(net, np.random.default_rng(0))
     with pytest.raises(ValueError, match="output_error"):
         PEPITA(output_error="x").setup(net, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("conv", [None, ((4, 5, 1),)])
+def test_F_bound_uses_the_input_size_3072_on_cifar(conv):
+    """n_0 in +-F_scale sqrt(6 / n_0) is the network's input, 32*32*3 on CIFAR, fully connected
+    or conv (Table 2's F row prints 28*28*1 for the FC CIFAR columns; docs/rules/pepita.md)."""
+    model, rule = build("pepita", 3072, 10, (8,) if conv is None else (), conv=conv,
+                        image_shape=(3, 32, 32), rng=0, rule_params={"F_scale": 0.05})
+    bound = 0.05 * np.sqrt(6 / (32 * 32 * 3))
+    assert rule.F_.shape == (3072, 10)
+    assert bound * 0.99 < np.abs(rule.F_).max() <= bound
+    assert np.abs(rule.F_).max() < 0.05 * np.sqrt(6 / (28 * 28 * 1)) / 1.9   # not Table 2's print
 
 
 def test_conv_update_is_mean_over_output_pixels_of_diff_times_patch():

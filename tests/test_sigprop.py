@@ -110,6 +110,48 @@ def test_classification_layer_needs_no_target(rng):
     np.testing.assert_allclose(g["W3"], bp["W3"])
 
 
+def _conv_by_hand(img, W, b, pad):
+    """Stride-1 cross-correlation with zero padding, explicit loops: (N, C, H, W) -> (N, C', H, W)."""
+    N, C, H, Wd = img.shape
+    Co, _, k, _ = W.shape
+    xp = np.zeros((N, C, H + 2 * pad, Wd + 2 * pad))
+    xp[:, :, pad:pad + H, pad:pad + Wd] = img
+    out = np.zeros((N, Co, H, Wd))
+    for n, o, i, j in itertools.product(range(N), range(Co), range(H), range(Wd)):
+        out[n, o, i, j] = b[o] + sum(W[o, c, u, v] * xp[n, c, i + u, j + v]
+                                     for c in range(C) for u in range(k) for v in range(k))
+    return out
+
+
+def test_conv_layer_logits_sum_over_channels_and_pixels():
+    """The decision for conv layers: O_dot(h_l, t_l) is Eq. (6) on the layer's whole output,
+    z[i, m] = sum over channels c AND pixels p of h_l[i, c, p] t_l[m, c, p] (C*H*W terms); the
+    authors' code instead averages the per-pixel channel dot over the H*W pixels (the same
+    logits / (H*W)). Written out on a 1x4x4 -> conv 2x3x3 -> conv 2x3x3 net without pooling
+    (16 pixels per map) for both layers' early-exit logits and L_1 (Eq. 9)."""
+    rng = np.random.default_rng(4)
+    rule = Sigprop()
+    model = rule.make_model((16, 3), "tanh", "softmax_ce", "uniform_fan_in", 0, "float64", rng,
+                            conv=((2, 3, 1, 1), (2, 3, 1, 1)), image_shape=(1, 4, 4), pool=1)
+    p, m = model.params, 3
+    x, Y = random_batch(rng, 2, 16, m)
+    h1 = np.tanh(_conv_by_hand(x.reshape(2, 1, 4, 4), p["W1"], p["b1"], 1))      # SP Eq. (1)
+    t1 = np.tanh(np.eye(m) @ p["S1"].T + p["d1"]).reshape(m, 2, 4, 4)             # Eq. (1)
+    h2 = np.tanh(_conv_by_hand(h1, p["W2"], p["b2"], 1))                           # Eq. (2)
+    t2 = np.tanh(_conv_by_hand(t1, p["W2"], p["b2"], 1))                           # Eq. (3)
+    z = model.early_exit_logits(x)
+    for z_l, h, t in ((z[0], h1, t1), (z[1], h2, t2)):
+        by_hand = np.array([[sum(h[i, c, a, b] * t[k, c, a, b] for c in range(2)
+                                 for a in range(4) for b in range(4)) for k in range(m)]
+                            for i in range(2)])
+        np.testing.assert_allclose(z_l, by_hand, rtol=1e-12)
+        pixel_mean = by_hand / 16                                  # the authors' scale
+        assert not np.allclose(z_l, pixel_mean)
+    log_z = np.log(np.exp(z[0]).sum(axis=1))
+    L1 = np.mean(log_z - (z[0] * Y).sum(axis=1))                   # Eq. (9) on those logits
+    assert rule.layer_losses(model, x, Y)[0] == pytest.approx(L1, rel=1e-12)
+
+
 @pytest.mark.parametrize("conv", [False, True])
 def test_updates_shapes_dtypes_stats_and_trace(conv, rng):
     model, rule = sigprop_net(rng, conv, activation="leaky_relu", dtype="float32",

@@ -110,7 +110,7 @@ class HopfieldRecorder(Recorder):
         self.history["n_free"] = None
 
     def measure(self, state, x, Y):
-        net, p = state.model, state.rule.get_params()
+        net, p = state.model, {**state.rule.get_params(), **state.rule.dynamics()}   # EP: None by depth
         n_free = p["n_free"] * p.get("num_loops", 1)
         c = relaxation_curves(net, x, Y, n_free, p["n_clamped"], p["beta"], p["h"])
         h = self.history

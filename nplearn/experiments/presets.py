@@ -16,6 +16,7 @@ its defaults.
 """
 from ..estimator import Classifier
 from ..rules import RULES
+from .paper_settings import paper_settings
 
 #: What ``nplearn compare`` runs by default: every rule but the spiking ones (``snn_*``),
 #: which train a spiking conv net for 40 epochs each (about 5 minutes more on 2 cores);
@@ -51,10 +52,8 @@ _SPIKING_ON_DIGITS = {"hidden_sizes": (100,), "optimizer": "adam", "learning_rat
 PRESETS.update({r: dict(_SPIKING_ON_DIGITS) for r in ("snn_bp", "snn_shallow", "snn_sigprop")})
 # PEPITA: its paper's MNIST fully connected setting (Table 2) on digits: 1x1024 ReLU, softmax,
 # SGD momentum 0.9, dropout 10 %, batch 64, 100 epochs, lr x0.1 at epoch 60, F_scale 0.05.
-PRESETS["pepita"] = {"hidden_sizes": (1024,), "activation": "relu", "loss": "softmax_ce",
-                     "optimizer": "sgd", "optimizer_params": {"momentum": 0.9},
-                     "learning_rate": 0.1, "epochs": 100, "batch_size": 64, "dropout": 0.1,
-                     "schedule": "multistep:60", "rule_params": {"F_scale": 0.05}}
+PRESETS["pepita"] = {k: v for k, v in paper_settings("pepita", "pepita-table2-fc-mnist").items()
+                     if k != "rule"}
 
 
 def preset(rule, **overrides):

@@ -191,6 +191,8 @@ def _panel(key, A, rule, L, eq):
         return P("second pass", 0, r"h_0^{err} = x + F e", "PEPITA Eq. (2)")
     if base == "h":
         return P("forward pass", l, rf"h_{{{l}}}", eq.get("forward", ""))
+    if base == "s_start":
+        return P("forward pass", l, rf"s^{{start}}_{{{l}}}", "EP: the persistent particle")
     if base == "s_free":
         return P("forward pass", l, rf"s^0_{{{l}}}", eq.get("free", "") + ", free phase")
     if base == "s_nudged":

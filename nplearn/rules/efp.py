@@ -49,28 +49,16 @@ Decisions
   two, 0.2 and 0.05 (deeper: 0.01 for every further layer; a trained loop gets the output
   layer's rate); SGD with ``learning_rate=3``: Table 1's rates are for one example per
   update, a minibatch update is a mean. The paper's exact settings (``batch_size=1``,
-  factor 1) are ``Classifier`` settings in :data:`TABLE_1`.
+  factor 1) are ``nplearn.paper_settings("efp", "efp-table1-2x1500")``
+  and ``"efp-table1-3x1500"``; :data:`PAPER_LR_LAYERS` holds Table 1's rates.
 """
 from ..hopfield import two_phase_update
 from .base import check_flag, check_number
 from .hopfield_base import HopfieldRule
 
-TABLE_1 = {   # EFP Table 1, as Classifier kwargs (MNIST, 784 inputs, one example per update)
-    "784-1500-1500-10": {
-        "rule": "efp", "hidden_sizes": (1500, 1500), "optimizer": "sgd", "learning_rate": 1.0,
-        "batch_size": 1, "epochs": 60,
-        "rule_params": {"n_free": 16, "n_clamped": 8, "num_loops": 2, "h": 0.5, "beta": 1.0,
-                        "lr_layers": (0.2, 0.05, 0.01)}},
-    "784-1500-1500-1500-10": {
-        "rule": "efp", "hidden_sizes": (1500, 1500, 1500), "optimizer": "sgd",
-        "learning_rate": 1.0, "batch_size": 1, "epochs": 150,
-        "rule_params": {"n_free": 20, "n_clamped": 10, "num_loops": 2, "h": 0.5, "beta": 1.0,
-                        "lr_layers": (0.064, 0.026, 0.004, 0.001)}},
-}
-
-
-#: EFP Table 1's per-layer rates, by the number of weight matrices ``W_1..W_L`` (fixed loop).
-TABLE_1_RATES = {3: (0.2, 0.05, 0.01), 4: (0.064, 0.026, 0.004, 0.001)}
+#: EFP Table 1's per-layer rates ``alpha_l`` by number of hidden layers (784-1500-1500-10 and
+#: 784-1500-1500-1500-10); the last rate, 0.0 in the table, is the fixed loop's.
+PAPER_LR_LAYERS = {2: (0.2, 0.05, 0.01), 3: (0.064, 0.026, 0.004, 0.001)}
 
 
 class EFP(HopfieldRule):
@@ -122,7 +110,7 @@ class EFP(HopfieldRule):
         """Table 1's rates for its depths, else ``(0.2, 0.05, 0.01, 0.01, ...)`` (module
         docstring); a trained loop (the last of the ``n_rates``) gets the output layer's rate."""
         L = n_rates - 1 if self.train_loop else n_rates          # weight matrices W_1..W_L
-        rates = TABLE_1_RATES.get(L, ((0.2, 0.05) + (0.01,) * (L - 2))[:L])
+        rates = PAPER_LR_LAYERS.get(L - 1, ((0.2, 0.05) + (0.01,) * (L - 2))[:L])
         return rates + (rates[-1],) if self.train_loop else rates
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):

@@ -19,11 +19,22 @@ theorem; ``tests/test_hopfield_engine.py``); for a finite ``beta`` it is NOT a g
 Decisions
 ---------
 * **Cost convention.** ``C = 1/2 ||s_L - d||^2`` (EFP Eq. 3). The EP reference code uses
-  ``||s_L - d||^2`` (no 1/2), so its nudge is ``2 beta_ref`` and its update estimates the
-  gradient of twice our cost. ``beta = 1.0`` (reference 0.5) and the default per-layer rates
-  ``(0.2, 0.1)`` (reference 0.1, 0.05, times 2) reproduce its dynamics, and at
-  ``learning_rate=1`` its steps exactly; the default ``learning_rate=2`` doubles them, chosen
-  on validation splits for 20 epochs of minibatches of 64 (docs page "Defaults").
+  ``||s_L - d||^2`` (no 1/2), so its nudge term is ``-2 beta_ref (s_L - d)`` where ours is
+  ``-beta (s_L - d)``: the same states for ``beta = 2 beta_ref``. Its step is
+  ``(alpha_ref / beta_ref) Delta(rho rho)``, ours ``learning_rate * lr_l * (1 / beta)
+  Delta(rho rho)`` (:mod:`nplearn.rules.hopfield_base`), the same step for
+  ``learning_rate * lr_l = 2 alpha_ref``. So ``beta = 1.0`` (reference 0.5) and the rates
+  ``(0.2, 0.1)`` (reference 0.1, 0.05) reproduce its net1 at ``learning_rate=1``
+  (``tests/test_hopfield_rules.py`` checks a step of net2 against the reference's equations);
+  the default ``learning_rate=2`` doubles the step, chosen on validation splits for 20 epochs
+  of minibatches of 64 (docs page "Defaults").
+* **Deeper networks.** The reference code trains two and three hidden layers with longer
+  phases, a stronger nudge and rates falling toward the output (``net2``: 150 / 6 steps,
+  ``beta_ref`` 1, rates .4, .1, .01; ``net3``: 500 / 8, 1, .128, .032, .008, .002), all
+  spelled out in our convention in :data:`REFERENCE`. Arguments left ``None`` take them by
+  depth (:data:`DEPTH_DEFAULTS`, rates halved so the default ``learning_rate=2`` makes the
+  reference's step); one hidden layer keeps the defaults above. The rule's resolved values
+  are :meth:`dynamics` (``n_free_``, ``n_clamped_``, ``beta_`` after :meth:`make_model`).
 * **Persistent particles** (reference code): one stored state per training example; the
   free phase starts from it and writes its fixed point back. Examples are keyed by their
   index in the training set, ``idx``, which the trainer passes with each batch; the
@@ -41,6 +52,9 @@ Decisions
   ``s^{+beta}`` over ``2 beta`` (second-order accurate in ``beta``); ``random_sign`` is then moot.
 * **Prediction**: argmax of ``s_L`` after a free phase of ``n_predict`` steps from zero
   (default ``5 n_free``: without particles, 20 steps from zero are not yet at the fixed point).
+* ``trace`` adds ``s_start_l``, the state the free phase started from (the particles, or
+  zeros), so that :func:`nplearn.analysis.ep_angles.ep_bp_angles` can differentiate the free
+  phase from the same start.
 """
 import numpy as np
 
@@ -48,21 +62,51 @@ from ..hopfield import clamped_phase, free_phase, hebbian_update, two_phase_upda
 from .base import check_flag, check_number
 from .hopfield_base import HopfieldRule
 
+#: By number of weight layers, what ``n_free``, ``n_clamped``, ``beta`` and ``lr_layers`` left
+#: ``None`` stand for (:func:`depth_defaults`). One hidden layer: the reference code's net1
+#: (its rates in our convention; with the default ``learning_rate=2``, twice its step, chosen
+#: on validation). Two and three hidden layers: net2 and net3 (:data:`REFERENCE`) with the
+#: rates halved, so that ``learning_rate=2`` makes exactly the reference's step (with two
+#: hidden layers twice it stayed at chance on the digits; docs page "Defaults").
+DEPTH_DEFAULTS = {
+    2: {"n_free": 20, "n_clamped": 4, "beta": 1.0, "lr_layers": (0.2, 0.1)},
+    3: {"n_free": 150, "n_clamped": 6, "beta": 2.0, "lr_layers": (0.4, 0.1, 0.01)},
+    4: {"n_free": 500, "n_clamped": 8, "beta": 2.0, "lr_layers": (0.128, 0.032, 0.008, 0.002)},
+}
+
+_REF = {"rule": "ep", "optimizer": "sgd", "learning_rate": 1.0, "batch_size": 20}
+#: The EP reference code's three MNIST networks (Scellier & Bengio's ``train_model.py``,
+#: ``net1``-``net3``: 784 inputs, minibatches of 20, Euler step 0.5) as ``Classifier`` kwargs in
+#: nplearn's cost convention: ``beta`` and the per-layer rates are twice the reference's
+#: (module docstring), at ``learning_rate=1``, so every state and every step is the reference's.
+REFERENCE = {
+    "784-500-10": {**_REF, "hidden_sizes": (500,), "epochs": 25, "rule_params": {
+        "n_free": 20, "n_clamped": 4, "beta": 1.0, "h": 0.5, "lr_layers": (0.2, 0.1)}},
+    "784-500-500-10": {**_REF, "hidden_sizes": (500, 500), "epochs": 60, "rule_params": {
+        "n_free": 150, "n_clamped": 6, "beta": 2.0, "h": 0.5, "lr_layers": (0.8, 0.2, 0.02)}},
+    "784-500-500-500-10": {**_REF, "hidden_sizes": (500, 500, 500), "epochs": 500, "rule_params": {
+        "n_free": 500, "n_clamped": 8, "beta": 2.0, "h": 0.5,
+        "lr_layers": (0.256, 0.064, 0.016, 0.004)}},
+}
+
 
 class EP(HopfieldRule):
     """Equilibrium propagation: contrastive Hebbian update between two fixed points (EFP Eq. 5).
 
     Parameters
     ----------
-    n_free, n_clamped : int
-        Euler steps of the free and the nudged phase (reference: 20, 4).
-    beta : float > 0
-        Nudge strength in the convention ``C = 1/2 ||s_L - d||^2`` (1.0 = reference 0.5).
+    n_free, n_clamped : int, optional
+        Euler steps of the free and the nudged phase. ``None``: by depth
+        (:data:`DEPTH_DEFAULTS`): 20, 4 for one hidden layer, 150, 6 for two, 500, 8 for three
+        or more (the reference code's).
+    beta : float > 0, optional
+        Nudge strength in the convention ``C = 1/2 ||s_L - d||^2`` (reference ``beta / 2``).
+        ``None``: 1.0 for one hidden layer, 2.0 for more (reference 0.5 and 1).
     h : float
         Euler step size (0.5).
     lr_layers : tuple of float, optional
         Rate per weight layer ``W_1..W_L`` (its bias shares it), multiplied into ``g``.
-        ``None``: ``(0.2, 0.1)`` for one hidden layer (the reference's), else ones.
+        ``None``: by depth (:data:`DEPTH_DEFAULTS`), ``(0.2, 0.1)`` for one hidden layer.
     persistent : bool
         Persistent particles, one state per training example.
     random_sign : bool
@@ -77,8 +121,9 @@ class EP(HopfieldRule):
     paper = "Scellier & Bengio (2017), Front. Comput. Neurosci.; EFP Eq. (1)-(5), (7)"
     connectivity = "symmetric"
     defaults = {**HopfieldRule.defaults, "learning_rate": 2.0}
+    none_by_depth = ("n_free", "n_clamped", "beta")
 
-    def __init__(self, n_free=20, n_clamped=4, beta=1.0, h=0.5, lr_layers=None,
+    def __init__(self, n_free=None, n_clamped=None, beta=None, h=0.5, lr_layers=None,
                  persistent=True, random_sign=True, symmetric_nudge=False, n_predict=None):
         self.n_free = n_free
         self.n_clamped = n_clamped
@@ -93,12 +138,22 @@ class EP(HopfieldRule):
         self.check_dynamics()
 
     def predict_steps(self):
-        return 5 * self.n_free if self.n_predict is None else self.n_predict
+        return 5 * self.n_free_ if self.n_predict is None else self.n_predict
 
     def default_lr_layers(self, n_rates):
-        return (0.2, 0.1) if n_rates == 2 else (1.0,) * n_rates
+        return depth_defaults(n_rates)["lr_layers"]
+
+    def dynamics(self):
+        """``n_free``, ``n_clamped``, ``beta``, ``h`` as the rule runs them: the ``None`` of a
+        constructor argument resolved for the depth of the network it was built for."""
+        return {"n_free": self.n_free_, "n_clamped": self.n_clamped_, "beta": self.beta_,
+                "h": self.h}
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, **conv):
+        d = depth_defaults(len(sizes) - 1)
+        self.n_free_ = d["n_free"] if self.n_free is None else self.n_free
+        self.n_clamped_ = d["n_clamped"] if self.n_clamped is None else self.n_clamped
+        self.beta_ = d["beta"] if self.beta is None else self.beta
         net = super().make_model(sizes, activation, loss, init, dropout, dtype, rng, **conv)
         self.particles_ = [np.zeros((0, m), net.dtype) for m in net.sizes[1:]]
         return net
@@ -129,10 +184,11 @@ class EP(HopfieldRule):
         if rng is not None and not isinstance(rng, np.random.Generator):
             rng = np.random.default_rng(rng)                                # a seed
         x = self.inputs(model, x)
-        n_free, n_clamped, h = self.n_free, self.n_clamped, self.h
-        beta = float(self.beta)
+        n_free, n_clamped, h = self.n_free_, self.n_clamped_, self.h
+        start = self._start(model, idx)
+        beta = float(self.beta_)
         if self.symmetric_nudge:
-            s0 = free_phase(model, x, self._start(model, idx), n_free, h)  # EFP Eq. (1), (2), (7)
+            s0 = free_phase(model, x, start, n_free, h)                    # EFP Eq. (1), (2), (7)
             sp = clamped_phase(model, x, s0, Y, beta, n_clamped, h)         # EFP Eq. (4): +beta
             sm = clamped_phase(model, x, s0, Y, -beta, n_clamped, h)        # EFP Eq. (4): -beta
             g = hebbian_update(model, "chl", x, sm, sp, 2 * beta)          # EFP Eq. (5), centred
@@ -140,12 +196,14 @@ class EP(HopfieldRule):
         else:
             if self.random_sign and rng is not None and rng.integers(2):
                 beta = -beta                                                # reference code
-            s0, sb, g = two_phase_update(model, "chl", x, Y, beta, self._start(model, idx),
-                                         n_free, n_clamped, h)   # EFP Eq. (1)-(5), (7)
+            s0, sb, g = two_phase_update(model, "chl", x, Y, beta, start, n_free, n_clamped,
+                                         h)                      # EFP Eq. (1)-(5), (7)
         self._store(idx, s0)
         self.fill(model, x, Y, s0, sb, g, trace, stats)
         if trace is not None:
             trace["beta"] = beta
+            for l, s_l in enumerate(start or model.zero_state(x.shape[0]), start=1):
+                trace[f"s_start_{l}"] = s_l                  # where the free phase began
         return self.scale(model, g)
 
     def state(self):
@@ -160,6 +218,18 @@ class EP(HopfieldRule):
         if keys:
             self.particles_ = [np.array(state[f"particle_{l}"])
                                for l in range(1, len(keys) + 1)]
+
+
+def depth_defaults(n_layers):
+    """What ``n_free``, ``n_clamped``, ``beta`` and ``lr_layers`` left ``None`` stand for in a
+    network of ``n_layers`` weight layers (:data:`DEPTH_DEFAULTS`; deeper than four: the
+    four-layer steps and ``beta``, each further rate a quarter of the one before, untested)."""
+    if n_layers in DEPTH_DEFAULTS:
+        return DEPTH_DEFAULTS[n_layers]
+    d = DEPTH_DEFAULTS[max(DEPTH_DEFAULTS)]
+    rates = d["lr_layers"] + tuple(d["lr_layers"][-1] / 4 ** k
+                                   for k in range(1, n_layers - len(d["lr_layers"]) + 1))
+    return {**d, "lr_layers": rates[:n_layers]}
 
 
 def _check_idx(idx, n):

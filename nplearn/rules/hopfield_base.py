@@ -81,6 +81,8 @@ class HopfieldRule(LearningRule):
     defaults = {"activation": "hard_sigmoid", "loss": "mse", "optimizer": "sgd",
                 "learning_rate": 1.0}
     deltas = None                      # no delta_l: no update angles against BP's
+    #: Hyperparameters whose ``None`` means "the default for the network's depth" (EP).
+    none_by_depth = ()
 
     def default_init(self, activation):
         """Glorot uniform weights, zero biases (the EP reference code)."""
@@ -94,11 +96,19 @@ class HopfieldRule(LearningRule):
         """Free Euler steps from zero behind a prediction (``model.logits``, EFP Eq. 8)."""
         return self.n_free
 
+    def dynamics(self):
+        """``n_free``, ``n_clamped``, ``beta``, ``h`` as the rule runs them (EP resolves a
+        ``None`` for the network's depth, :func:`nplearn.rules.ep.depth_defaults`)."""
+        return {"n_free": self.n_free, "n_clamped": self.n_clamped, "beta": self.beta, "h": self.h}
+
     def check_dynamics(self):
-        """Check the hyperparameters every Hopfield rule has (called by the constructors)."""
+        """Check the hyperparameters every Hopfield rule has (called by the constructors);
+        ``None`` is accepted for those in :attr:`none_by_depth`."""
         for k in ("n_free", "n_clamped"):
-            setattr(self, k, check_number(self.name, k, getattr(self, k), low=1, integer=True))
-        self.beta = check_number(self.name, "beta", self.beta, low=0, strict=True)
+            if getattr(self, k) is not None or k not in self.none_by_depth:
+                setattr(self, k, check_number(self.name, k, getattr(self, k), low=1, integer=True))
+        if self.beta is not None or "beta" not in self.none_by_depth:
+            self.beta = check_number(self.name, "beta", self.beta, low=0, strict=True)
         self.h = check_number(self.name, "h", self.h, low=0, strict=True)
         if self.lr_layers is not None:
             if isinstance(self.lr_layers, (str, bytes)) or not hasattr(self.lr_layers, "__len__"):

@@ -27,6 +27,13 @@ Decisions
 * ``F`` is uniform in ``+-F_scale sqrt(6 / n_0)``: Table 2 prints "0.05 * 2 sqrt(6/d)", the
   WIDTH of that interval, so the paper's ``F_scale`` is 0.05. The default is 0.1, chosen on
   validation splits for 20 epochs of a 100-unit layer (docs page "Defaults").
+* ``n_0`` in that bound is the network's input size (``model.sizes[0]``: 784 on MNIST, 3072 =
+  32*32*3 on CIFAR), for every model. Table 2 prints ``28*28*1`` in its fully connected CIFAR
+  columns and ``32*32*3`` in its convolutional MNIST column: the row follows the model family,
+  not the dataset (MNIST has no 32*32*3 input), so we read it as filled across the columns by
+  mistake. ``sqrt(6 / n_0)`` is the He-uniform bound of the layer ``F`` feeds, whose fan-in is
+  the input; the authors' CIFAR-10 tutorial also draws ``F`` with ``n_0 = 32*32*3``. Taken
+  literally, ``28*28*1`` on CIFAR would make ``F`` ``sqrt(3072/784) = 1.98`` times larger.
 * ``e = softmax(a_L) - onehot`` from the standard pass, in Eq. (5) too (Algorithm 1 as printed;
   ``output_error="modulated"`` uses the modulated pass's error instead, as the authors' code).
 * The modulated pass reuses the standard pass's dropout masks, so the two passes differ only
@@ -47,19 +54,6 @@ Decisions
 import numpy as np
 
 from .base import LearningRule, check_choice, check_number, fill_trace, forward_path
-
-
-_FC_MNIST = {"hidden_sizes": (1024,), "activation": "relu", "loss": "softmax_ce",
-             "optimizer": "sgd", "optimizer_params": {"momentum": 0.9}, "learning_rate": 0.1,
-             "schedule": "multistep:60", "batch_size": 64, "dropout": 0.1, "epochs": 100}
-#: Table 1's MNIST fully connected comparison as ``Classifier`` kwargs, with Table 2's settings
-#: (BP, FA and PEPITA all at eta 0.1 on MNIST). The paper He-initialises every network; here
-#: BP and FA keep their nplearn default (uniform +-1/sqrt(fan_in)), PEPITA uses He.
-TABLE_1 = {rule: {"rule": rule, **_FC_MNIST} for rule in ("bp", "fa", "pepita")}
-#: Table 2's MNIST convolutional column for PEPITA: 32 maps 5x5 stride 1, max pooling, FC 10.
-TABLE_2_CONV = {"rule": "pepita", "conv": ((32, 5, 1),), "hidden_sizes": (), "dropout": 0.0,
-                "learning_rate": 0.1, "schedule": "multistep:10,30,60", "batch_size": 100,
-                "epochs": 100}
 
 
 class PEPITA(LearningRule):
