@@ -180,10 +180,8 @@ class LearningRule:
         ``[(key, array, equation, description), ...]``: :meth:`state` without the arrays
         the optimiser trains (those are recorded before and after the step)."""
         learned = self.learned_params()
-        # EP's persistent particles are state of the training set, not of this step
         return [(k, v, self.equations.get("feedback", ""), f"fixed feedback {k}, drawn once")
-                for k, v in self.state().items() if k not in learned
-                and not k.startswith("particle_")]
+                for k, v in self.state().items() if k not in learned]
 
     def feedback_updates(self, model, x, Y, fwd, trace=None, stats=None):
         """Update directions of the rule's trainable feedback, keyed like :meth:`learned_params`.
