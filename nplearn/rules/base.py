@@ -218,7 +218,7 @@ class LearningRule:
         return f"{type(self).__name__}({args})"
 
 
-def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None):
+def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None, extra=()):
     """Store one step under the paper's names, in the order it was computed.
 
     ``x, y`` (only if not recorded yet: the trainer records its inputs first), then per
@@ -226,7 +226,9 @@ def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None):
     output ``a_L``, ``y_hat``, the loss ``J``, ``e``, the hidden ``delta_l`` in the order
     the rule made them, and the update directions ``dW_l``, ``db_l``, each tagged with
     ``rule``'s :attr:`~LearningRule.equations` when ``trace`` is a
-    :class:`~nplearn.rules.record.StepRecord`.
+    :class:`~nplearn.rules.record.StepRecord`. ``extra``, ``[(key, value, equation,
+    description), ...]``, are what the rule computed between ``e`` and the ``delta_l``
+    (PEPITA's modulated pass).
 
     Shapes are the forward pass's: for a conv layer ``a_l``, ``fprime_l`` and ``delta_l``
     are maps ``(n, C_l, Ho_l, Wo_l)`` and ``h_l`` the pooled activities, flat ``(n, n_l)``.
@@ -253,7 +255,7 @@ def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None):
             put(trace, "y_hat", fwd.y_hat, eq["output"], f"y_hat = f_y(a_{L}), the output")
             break
         put(trace, f"h_{l}", fwd.h[l], eq["hidden"], f"h_{l} = f(a_{l})")
-        put(trace, f"fprime_{l}", fwd.df[l], eq["delta"],
+        put(trace, f"fprime_{l}", fwd.df[l], eq.get("fprime", eq["delta"]),
             f"f'(a_{l}), the slope of f at a_{l}")
         if fwd.mask[l] is not None:
             put(trace, f"mask_{l}", fwd.mask[l], "dropout (Srivastava et al. 2014)",
@@ -262,6 +264,8 @@ def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None):
         loss = model.loss.loss(fwd.a[-1], Y)
     put(trace, "loss", loss, eq["loss"], "J, the batch-mean loss before the update")
     put(trace, "e", e, eq["e"], "e = y_hat - y, the output error")
+    for key, value, equation, text in extra:
+        put(trace, key, value, equation, text)
     for l in (range(L - 1, 0, -1) if rule.deltas_top_down else range(1, L)):
         put(trace, f"delta_{l}", delta[l], eq["delta"], f"delta_{l} = {rule.describe_delta(l, L)}")
     for l in range(1, L + 1):
