@@ -67,6 +67,39 @@ def test_sections_in_order_and_every_intermediate_has_its_equation(traced):
                     assert any(w in equation for w in ("Eq.", "Sec.", "Alg.")), (rule, name)
 
 
+#: The rules that take a ``conv`` front end (the ``snn_*`` ones always have one).
+CONV_RULES = ["bp", "fa", "dfa", "pepita", "sigprop"]
+
+
+@pytest.mark.parametrize("rule", CONV_RULES)
+def test_conv_variants_record_the_identity_too(rule):
+    clf = Classifier(rule=rule, hidden_sizes=(5,), conv=((2, 3, 1, 1),), random_state=0)
+    clf.trace_step(X, y)
+    rec = clf.trace_step(X, y)
+    assert rec["W1_before"].ndim == 4                   # a kernel (C_out, C_in, k, k)
+    assert rec["a_1"].shape[:2] == (len(X), 2)          # a map per example and channel
+    for name in rec.params:
+        assert same_bits(rec[f"{name}_before"] + rec[f"{name}_applied"],
+                         rec[f"{name}_after"]), (rule, name)
+        assert direction_key(name) in rec and rec.kind(direction_key(name)) == "direction"
+
+
+def test_dfa_record_reads_in_computing_order():
+    rec = classifier("dfa").trace_step(X, y)
+    B = ["B1", "B2"]
+    steps = ["a_1", "h_1", "fprime_1", "a_2", "h_2", "fprime_2", "a_3", "y_hat", "loss", "e",
+             "delta_1", "delta_2"]
+    directions = ["dW_1", "db_1", "dW_2", "db_2", "dW_3", "db_3"]
+    params = ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert list(rec) == (["x", "y"] + [f"{p}_before" for p in params] + B + steps
+                         + directions + [f"{p}_applied" for p in params]
+                         + [f"{p}_after" for p in params])
+    assert rec.equation("delta_1") == "DFA Eq. (8)" and rec.equation("dW_1") == "DFA Eq. (10)"
+    assert rec.description("delta_2") == "delta_2 = (B_2 e) ⊙ f'(a_2)"
+    np.testing.assert_allclose(rec["delta_1"], (rec["e"] @ rec["B1"].T) * rec["fprime_1"],
+                               rtol=1e-12)
+
+
 @pytest.mark.parametrize("rule", ["bp", "fa", "dfa", "ifa", "drtp", "pepita"])
 def test_feedforward_intermediates_in_computing_order(rule):
     rec = classifier(rule).trace_step(X, y)
@@ -166,3 +199,28 @@ def test_step_record_is_a_plain_ordered_mapping(tmp_path):
     assert list(plain) == ["e"]
     assert [direction_key(k) for k in ("W1", "b12", "W_loop", "S1")] == \
         ["dW_1", "db_12", "dW_loop", "dS_1"]
+
+
+def test_rule_specific_intermediates_rebuild_their_successors():
+    """A student's checks, one per family, from the record alone (weights before)."""
+    bfa = classifier("bfa").trace_step(X, y)            # backward phase, Eq. (26)-(29)
+    np.testing.assert_allclose(bfa["e_back"], bfa["x_hat"] - bfa["x"], rtol=1e-12)
+    np.testing.assert_allclose(bfa["delta_back_2"], (bfa["e_back"] @ bfa["W1_before"].T)
+                               * bfa["fprime_back_2"], rtol=1e-12)
+    np.testing.assert_allclose(bfa["dV_3"], -bfa["e_back"].T @ bfa["h_back_2"] / len(X),
+                               rtol=1e-12)
+    pep = classifier("pepita", dropout=0.0).trace_step(X, y)   # modulated pass, Eq. (2)-(3)
+    np.testing.assert_allclose(pep["x_err"], pep["x"] + pep["e"] @ pep["F"].T, rtol=1e-12)
+    np.testing.assert_allclose(pep["delta_1"], pep["h_1"] - pep["h_1_err"], rtol=1e-12)
+    np.testing.assert_allclose(pep["dW_1"], -pep["delta_1"].T @ pep["x_err"] / len(X),
+                               rtol=1e-12)
+    sp = classifier("sigprop").trace_step(X, y)         # z_l = h_l t_l^T, Eq. (6)
+    np.testing.assert_allclose(sp["z_2"], sp["h_2"] @ sp["t_2"].T, rtol=1e-12)
+    assert np.isclose(sp["loss"], sp["L_1"] + sp["L_2"] + sp["L_3"], rtol=1e-12)
+    efp = classifier("efp").trace_step(X, y)            # EFP Eq. (6), before alpha_l
+    rho = lambda s: np.clip(s, 0.0, 1.0)                # noqa: E731
+    np.testing.assert_allclose(efp["dW_2"], (rho(efp["s_nudged_2"]) - rho(efp["s_free_2"])).T
+                               @ rho(efp["s_free_1"]) / efp["beta"] / len(X), rtol=1e-10)
+    snn = classifier("snn_bp").trace_step(X, y)         # SP Eq. (15): v^t = u^(t-1) + a^t
+    v, s, a = snn["v_1"], snn["s_1"], snn["a_1"]
+    np.testing.assert_allclose(v[1], v[0] * (1 - s[0]) + a[1], rtol=1e-12)

@@ -49,6 +49,8 @@ from ..nn.conv_geometry import image_shape_for
 from ..nn.init import get_init
 from ..snn import DIGITS_CONV, SpikingConvNet, if_backward, if_forward
 from .base import LearningRule
+from ..snn.neurons import arctan_surrogate_grad
+from .record import put
 
 
 class _SpikingRule(LearningRule):
@@ -59,6 +61,11 @@ class _SpikingRule(LearningRule):
     defaults = {"activation": "relu", "loss": "softmax_ce", "optimizer": "adam",
                 "learning_rate": 5e-4}
     threshold = 1.0
+    #: Tags of a traced step's inputs, loss and directions (the layers: :meth:`trace_layer`).
+    equations = {"x": "SP Sec. VI-A", "y": "SP Eq. (4)", "loss": "SP Eq. (4)",
+                 "update": "SP Sec. VI", "feedback": "SP Eq. (1)"}
+    #: Whether the hidden layers' backward pass reads the surrogate ``g'`` (Eq. 17).
+    surrogate = True
 
     def __init__(self, conv=DIGITS_CONV, time_steps=4):
         self.conv = conv
@@ -82,18 +89,60 @@ class _SpikingRule(LearningRule):
                               sizes[-1], threshold=self.threshold, time_steps=self.time_steps,
                               pool=pool, init=init or "he", dtype=dtype, rng=rng)
 
-    def classifier(self, model, h, Y, g, stats):
+    def classifier(self, model, h, Y, g, stats, trace=None):
         """Cross-entropy of ``y = mean_t o^t`` on the classifier's input ``h`` ``(T, n, n_{L-1})``;
         writes ``g_W_L``, ``g_b_L`` into ``g`` and returns ``dJ/do^t`` ``(T, n, m)``."""
         L, T, n = model.n_layers, h.shape[0], h.shape[1]
-        y = model.classify(h).mean(axis=0)                       # output averaged over the steps
+        o = model.classify(h)
+        y = o.mean(axis=0)                                       # output averaged over the steps
         e = (model.loss.output(y) - Y) / n                       # dJ/dy of the mean CE
         g[f"W{L}"] = e.T @ h.mean(axis=0)                        # sum_t (e/T)^T h^t
         g[f"b{L}"] = e.sum(axis=0)
         if stats is not None:
             stats["loss"] = model.loss.loss(y, Y)
             stats["n_errors"] = int(np.sum(y.argmax(1) != Y.argmax(1)))
+        if trace is not None:
+            put(trace, "o", o, "SP Sec. VI-A", f"o^t = W_{L} h_{L - 1}^t + b_{L}, the "
+                "classifier at every step (T, n, m)")
+            put(trace, "y_logits", y, "SP Sec. VI-A", "y = mean_t o^t, the logits")
+            y_hat = put(trace, "y_hat", model.loss.output(y), "SP Eq. (4)", "softmax(y)")
+            put(trace, "loss", stats["loss"] if stats is not None else model.loss.loss(y, Y),
+                "SP Eq. (4)", "the classifier's cross-entropy, batch mean")
+            put(trace, "e", y_hat - Y, "SP Eq. (4)", "e = softmax(y) - y*, the output error "
+                "(dJ/dy = e / n)")
         return np.broadcast_to(e / T, (T, *e.shape))             # dy/do^t = 1/T
+
+    def trace_input(self, trace, x, Y):
+        """``x`` and ``y`` for a direct ``updates(..., trace=...)`` call."""
+        if "x" not in trace:
+            put(trace, "x", x, self.equations["x"], "the input batch, one example per row",
+                "input")
+            put(trace, "y", Y, self.equations["y"], "the one-hot labels y*", "input")
+
+    def trace_layer(self, trace, model, l, cache, rows=""):
+        """Hidden layer ``l``'s simulation, every array ``(T, rows, ...)`` over the steps."""
+        pre = "x" if l == 1 else f"h_{l - 1}^t"
+        op = f"conv({pre}, K_{l})" if model.is_conv(l) else f"W_{l} {pre}"
+        put(trace, f"a_{l}", cache["a"], "SP Sec. VI-A", f"a_{l}^t = {op} + b_{l}, the input "
+            f"current at every step{rows}")
+        put(trace, f"v_{l}", cache["v"], "SP Eq. (15)", f"v_{l}^t = u_{l}^(t-1) + a_{l}^t, the "
+            "voltage before firing (u: after the reset to 0)")
+        put(trace, f"s_{l}", cache["s"], "SP Eq. (15)", f"s_{l}^t = [v_{l}^t >= theta], "
+            f"theta = {model.threshold:g}")
+        put(trace, f"h_{l}", cache["h"], "SP Sec. VI-A",
+            f"h_{l}^t = " + ("flatten(maxpool(s_{l}^t))" if model.is_conv(l) else f"s_{l}^t"))
+        if self.surrogate:
+            put(trace, f"fprime_{l}", arctan_surrogate_grad(cache["v"] - cache["theta"]),
+                "SP Eq. (17)", f"g'(v_{l}^t - theta), the surrogate slope of the spike")
+
+    def trace_directions(self, trace, model, g, how):
+        """``dW_l = -g_W_l``, ``db_l``, in layer order; ``how(l)`` says what ``g`` is."""
+        for l in range(1, model.n_layers + 1):
+            eq = "SP Eq. (4)" if l == model.n_layers else self.equations["update"]
+            put(trace, f"dW_{l}", -g[f"W{l}"], eq, f"dW_{l} = -{how(l)}, before the "
+                "learning rate", "direction")
+            put(trace, f"db_{l}", -g[f"b{l}"], eq, f"db_{l}, the bias's, before the "
+                "learning rate", "direction")
 
 
 class SpikingBP(_SpikingRule):
@@ -106,13 +155,23 @@ class SpikingBP(_SpikingRule):
 
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         caches, _ = model.run(x)
+        if trace is not None:
+            self.trace_input(trace, x, Y)
+            for l in range(1, model.n_layers):
+                self.trace_layer(trace, model, l, caches[l])
         g = {}
-        dh = self.classifier(model, caches[-1]["h"], Y, g, stats) @ model.params[f"W{model.n_layers}"]
+        dh = self.classifier(model, caches[-1]["h"], Y, g, stats, trace) @ model.params[f"W{model.n_layers}"]
         for l in range(model.n_layers - 1, 0, -1):
             da = model.layer_backward(l, caches[l], dh=dh)      # SP Eq. (15)-(17), through time
             g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, caches[l], da)
+            if trace is not None:
+                put(trace, f"delta_{l}", da, "SP Eq. (15)-(17)", f"dJ/da_{l}^t through time, "
+                    f"the spike's derivative replaced by g' (fprime_{l})")
             if l > 1:
                 dh = model.layer_back_input(l, caches[l], da)
+        if trace is not None:
+            self.trace_directions(trace, model, g, lambda l: f"dJ/dW_{l}" if l == model.n_layers
+                                  else f"dJ/dW_{l} through delta_{l} (surrogate gradient)")
         return g
 
 
@@ -121,11 +180,19 @@ class SpikingShallow(_SpikingRule):
     random weights (``g = 0``), ``theta = 1``."""
 
     name = "snn_shallow"
+    surrogate = False                  # nothing is back-propagated into the hidden layers
 
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         caches, _ = model.run(x)
+        if trace is not None:
+            self.trace_input(trace, x, Y)
+            for l in range(1, model.n_layers):
+                self.trace_layer(trace, model, l, caches[l])
         g = {k: np.zeros_like(v) for k, v in model.params.items()}
-        self.classifier(model, caches[-1]["h"], Y, g, stats)
+        self.classifier(model, caches[-1]["h"], Y, g, stats, trace)
+        if trace is not None:
+            self.trace_directions(trace, model, g, lambda l: f"dJ/dW_{model.n_layers}" if
+                                  l == model.n_layers else "0 (a fixed random layer)")
         return g
 
 
@@ -143,6 +210,11 @@ class SpikingSigprop(_SpikingRule):
 
     name = "snn_sigprop"
     threshold = 0.5
+
+    @property
+    def surrogate(self):
+        """Whether the hidden layers' backward pass reads ``g'`` (``mode="surrogate"``)."""
+        return self.mode == "surrogate"
 
     def __init__(self, mode="surrogate", conv=DIGITS_CONV, time_steps=4):
         if mode not in ("surrogate", "voltage"):
@@ -165,6 +237,9 @@ class SpikingSigprop(_SpikingRule):
         S, d = self.B_["S1"], self.B_["d1"]
         a_t = np.broadcast_to(S.T + d, (T, m, S.shape[0]))      # S_1 c + d_1 with c = I, each step
         v_t, s_t = if_forward(a_t, theta, model.spike)           # SP Eq. (1): t_1 = f(S_1 c + d_1)
+        if trace is not None:
+            self.trace_input(trace, x, Y)
+            self._trace_generator(trace, a_t, v_t, s_t, theta)
         g = {}
         h, t = model._flat(x), None
         for l in range(1, model.n_layers):
@@ -173,9 +248,14 @@ class SpikingSigprop(_SpikingRule):
             out, out_idx = model.pool_flat(l, cache["v"]) if voltage else (cache["h"], cache["idx"])
             if t is None:                                        # layer 1: targets from the generator
                 t_out = v_t if voltage else s_t
-                dH, dT = self.l_pred(out.mean(0), t_out.mean(0), Y)
+                H, Tg = out.mean(0), t_out.mean(0)
+                dH, dT = self.l_pred(H, Tg, Y)
             else:
-                dH, dT = self.l_pred(out[:, :n].mean(0), out[:, n:].mean(0), Y)
+                H, Tg = out[:, :n].mean(0), out[:, n:].mean(0)
+                dH, dT = self.l_pred(H, Tg, Y)
+            if trace is not None:
+                self._trace_l_pred(trace, model, l, cache, H, Tg, Y, dH, dT, n)
+            if t is not None:
                 dH = np.concatenate([dH, dT], axis=0)            # both paths through W_l
             dout = np.broadcast_to(dH / T, (T, *dH.shape))       # the loss reads mean_t out^t
             if voltage:
@@ -184,6 +264,10 @@ class SpikingSigprop(_SpikingRule):
             else:
                 da = model.layer_backward(l, cache, dh=dout)      # SP Eq. (17) at every step
             g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, cache, da)
+            if trace is not None:
+                put(trace, f"delta_{l}", da, "SP Eq. (9), (15)-(17)", f"dL_{l}/da_{l}^t, "
+                    + ("through g' (fprime_{l})" if not voltage else "through the voltage "
+                       "only (no surrogate)") + (", input and target rows" if l > 1 else ""))
             if t is None:                                        # the generator learns from L_1
                 dt = np.broadcast_to(dT / T, (T, *dT.shape))
                 da_t = (if_backward(v_t, s_t, theta, dv=dt, surrogate=False) if voltage
@@ -193,8 +277,40 @@ class SpikingSigprop(_SpikingRule):
             else:
                 t = cache["h"][:, n:]
             h = cache["h"][:, :n]                                # spikes go forward, detached
-        self.classifier(model, h, Y, g, stats)
+        self.classifier(model, h, Y, g, stats, trace)
+        if trace is not None:
+            L = model.n_layers
+            self.trace_directions(trace, model, g, lambda l: f"dJ/dW_{L} of the detached "
+                                  f"h_{L - 1}" if l == L else f"dL_{l}/dW_{l} (its own loss "
+                                  f"only, its input held constant)")
+            put(trace, "dS_1", -g["S1"], "SP Eq. (1), (9)", "-dL_1/dS_1 through t_1, before "
+                "the learning rate", "direction")
+            put(trace, "dd_1", -g["d1"], "SP Eq. (1), (9)", "-dL_1/dd_1 through t_1, before "
+                "the learning rate", "direction")
         return g
+
+    def _trace_generator(self, trace, a_t, v_t, s_t, theta):
+        put(trace, "u_1", a_t, "SP Eq. (1)", "S_1 c_m + d_1 with c = I, the generator's "
+            "current at every step (T, m, n_1)")
+        put(trace, "v_t_1", v_t, "SP Eq. (1), (15)", "the generator's IF voltage")
+        put(trace, "t_1", s_t, "SP Eq. (1)", "t_1^t = IF(S_1 c_m + d_1), the class targets' "
+            "spikes")
+        if self.surrogate:
+            put(trace, "fprime_t_1", arctan_surrogate_grad(v_t - theta), "SP Eq. (17)",
+                "g'(v - theta) of the generator's units")
+
+    def _trace_l_pred(self, trace, model, l, cache, H, Tg, Y, dH, dT, n):
+        rows = "" if l == 1 else f", rows: the n inputs, then the m targets t_{l - 1}"
+        self.trace_layer(trace, model, l, cache, rows)
+        what = "spikes" if self.mode == "surrogate" else "max-pooled voltages"
+        put(trace, f"H_{l}", H, "SP Eq. (9)", f"mean_t of the inputs' {what}, (n, n_{l})")
+        put(trace, f"T_{l}", Tg, "SP Eq. (9)", f"mean_t of the class targets' {what}, (m, n_{l})")
+        put(trace, f"z_{l}", H @ Tg.T, "SP Eq. (6), (9)", f"z_{l} = H_{l} T_{l}^T, O_dot")
+        put(trace, f"L_{l}", l_pred_loss(H, Tg, Y), "SP Eq. (9)", f"L_pred = CE(y*, z_{l}), "
+            "batch mean")
+        put(trace, f"dL_dH_{l}", dH, "SP Eq. (9)", f"dL_{l}/dH_{l}")
+        put(trace, f"dL_dT_{l}", dT, "SP Eq. (9)", f"dL_{l}/dT_{l}" + (", into the generator"
+                                                                       if l == 1 else ""))
 
     @staticmethod
     def l_pred(H, Tg, Y):
