@@ -209,15 +209,23 @@ class Classifier(ClassifierMixin, BaseEstimator):
             * inputs ``x``, ``y``;
             * ``W1_before``, ``b1_before``, ... for every trained array (a rule's trained
               feedback too), then the rule's fixed arrays (``B1``, ``F``, ...);
-            * the intermediates under the paper's names, e.g. for the DFA family
-              ``a_1, h_1, fprime_1`` (``f'(a_1)``), ..., ``a_L, y_hat, loss, e,
-              delta_1, ...`` in the order the rule computes them;
-            * the update directions ``dW_1, db_1, ...``: the paper's ``delta W_l``
-              (DFA Eq. 10) before the learning rate, in the paper's sign;
-            * ``W1_applied``, ...: the change the optimiser actually made (RMSprop and
-              Adam rescale each entry, momentum adds past steps, so it is not
-              ``lr * dW_1``), and ``W1_after``, ...: the arrays after the step, with
-              ``W1_after == W1_before + W1_applied`` exactly, bit for bit.
+            * the intermediates under the paper's names, in the order the rule computes
+              them, e.g. for the DFA family ``a_1, h_1, fprime_1`` (``f'(a_1)``), ...,
+              ``a_L, y_hat, loss, e, delta_1, ...``; each rule's own too (BFA's backward
+              network, PEPITA's modulated pass ``x_err, h_1_err``, EP/EFP's ``s_free_l,
+              s_nudged_l``, sigprop's targets ``t_l`` and losses ``L_l``, the spiking
+              rules' voltages ``v_l`` and spikes ``s_l``);
+            * the update directions ``dW_1, db_1, ...`` (and ``dB_1``, ``dV_1``,
+              ``dS_1`` of a trained feedback): the rule's update ``-g`` in the paper's
+              sign (DFA Eq. 10's ``delta W_l``), before the learning rate (EP, EFP and
+              sigprop_ct: before the per-layer rate ``alpha_l`` too);
+            * ``W1_applied``, ...: the change the optimiser actually made. Only plain SGD
+              makes it ``lr * dW_1``: RMSprop divides each entry by the root of its running
+              mean square (``-lr g / (sqrt(r) + eps)``), Adam uses bias-corrected running
+              means (``-lr m_hat / (sqrt(v_hat) + eps)``), momentum adds past steps;
+              ``record.equation("W1_applied")`` names the formula. Then ``W1_after``, ...:
+              the arrays after the step, with ``W1_after == W1_before + W1_applied``
+              exactly, bit for bit.
 
             ``record.params`` names the trained arrays. A rule that updates several
             times per batch (EFP's loop, ``num_loops`` calls, each applied before the
