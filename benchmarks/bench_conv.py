@@ -3,15 +3,18 @@
 One convolution layer, float32, in the im2col form of ``nplearn.nn.conv``:
 
 ``forward``   ``conv2d(x, K, b)``: ``im2col`` + ``cols @ K2.T + b``
-``backward``  ``conv2d_backward_input(delta, K, x.shape)`` (``col2im(delta_rows @ K2)``) +
-              ``conv2d_grads(delta, cols, K.shape)`` (``delta_rows.T @ cols / n``, bias sums)
-``fwd+bwd``   both, one after the other
+``backward``  ``conv2d_backward(delta, K, cols, x.shape)``: ``col2im(delta_rows @ K2)``,
+              ``delta_rows.T @ cols / n`` and the bias sums, ``delta`` turned into rows once
+``backward, two calls``  the same numbers from ``conv2d_backward_input`` + ``conv2d_grads``
+              (as ``ConvNet`` calls them today: ``delta`` turned into rows twice)
+``fwd+bwd``   ``conv2d`` then ``conv2d_backward``
 ``gemm``      the matrix products alone, with the library's shapes and memory layouts, into
               preallocated arrays: ``cols @ K2.T`` (forward), ``delta_rows @ K2`` and
               ``delta_rows.T @ cols`` (backward; the library forms both backward products
               as their transposes, and so does this case)
 ``row-major`` the same layer with the readable row-major ``im2col``/``col2im`` (the
               library builds the same matrices column-major: the layout decision)
+``NumPy twins``  ``fwd+bwd`` with ``backend="numpy"``: the kernels' readable twins
 
 ``ratio = t_gemm / t_case``, each case against its own GEMMs: 1.0 would be pure GEMM speed.
 ``delta`` is a C-contiguous ``(n, C_out, Ho, Wo)`` array, as the un-pooling of
@@ -20,8 +23,10 @@ the transpose of ``delta``) are timed alone too.
 Cases run in interleaved blocks (round 0 is warm-up); the best call of each is reported, with
 the median. A benchmark, not a test: it asserts nothing.
 
-Usage: ``python benchmarks/bench_conv.py [--quick] [--threads N] [--dtype float64] [--json f]``
-(default: 1 BLAS thread, as ``OPENBLAS_NUM_THREADS=1``).
+Usage: ``python benchmarks/bench_conv.py [--quick] [--threads N] [--dtype float64] [--clock cpu]
+[--json f]`` (default: 1 BLAS thread and 1 Numba thread, wall-clock time). ``--clock cpu``
+times each call by the process's CPU time: on a shared machine, with one thread, it is much
+less disturbed by the other processes than the wall clock (all threads' CPU time is summed).
 """
 import argparse
 import os
@@ -34,12 +39,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout
 
+import numba                                                    # noqa: E402
 from threadpoolctl import threadpool_limits                     # noqa: E402
 
 from _common import finish, meta, time_interleaved              # noqa: E402
 
-from nplearn.nn.conv import (col2im, conv2d, conv2d_backward_input, conv2d_grads,  # noqa: E402
-                             conv_output_size, im2col)
+from nplearn.nn.conv import (col2im, conv2d, conv2d_backward, conv2d_backward_input,  # noqa: E402
+                             conv2d_grads, conv_output_size, im2col)
 
 # name -> (batch, (C_in, H, W), C_out, k, stride, padding)
 CASES = {
@@ -97,13 +103,15 @@ def layer_cases(spec, dtype):
         conv2d(x, K, b, s, p)
 
     def backward():
+        conv2d_backward(delta, K, cols, x.shape, s, p)
+
+    def backward_two_calls():
         conv2d_backward_input(delta, K, x.shape, s, p)
         conv2d_grads(delta, cols, K.shape)
 
-    def both():
-        _, c = conv2d(x, K, b, s, p)
-        conv2d_backward_input(delta, K, x.shape, s, p)
-        conv2d_grads(delta, c, K.shape)
+    def both(backend="numba"):
+        _, c = conv2d(x, K, b, s, p, backend)
+        conv2d_backward(delta, K, c, x.shape, s, p, backend)
 
     def both_row_major():                     # the same layer with row-major cols and rows
         c = im2col_row_major(x, k, s, p)
@@ -114,12 +122,16 @@ def layer_cases(spec, dtype):
 
     cases = {"gemm fwd": gemm(fwd_gemm), "forward": forward,
              "gemm bwd": gemm(bwd_gemm), "backward": backward,
+             "backward, two calls": backward_two_calls,
              "gemm all": gemm(fwd_gemm + bwd_gemm), "fwd+bwd": both,
+             "fwd+bwd, NumPy twins": lambda: both("numpy"),
              "fwd+bwd, row-major": both_row_major}
     d_cols = bwd_gemm[0][2].T
     parts = {"im2col": lambda: im2col(x, k, s, p),
+             "im2col twin": lambda: im2col(x, k, s, p, backend="numpy"),
              "im2col row-major": lambda: im2col_row_major(x, k, s, p),
              "col2im": lambda: col2im(d_cols, x.shape, k, s, p),
+             "col2im twin": lambda: col2im(d_cols, x.shape, k, s, p, backend="numpy"),
              "col2im row-major": lambda: col2im_row_major(np.ascontiguousarray(d_cols),
                                                           x.shape, k, s, p),
              "delta -> rows": lambda: delta.transpose(1, 0, 2, 3).reshape(C_out, -1)}
@@ -129,14 +141,28 @@ def layer_cases(spec, dtype):
 
 
 # each case against the GEMMs it contains
-GEMM_OF = {"forward": "gemm fwd", "backward": "gemm bwd", "fwd+bwd": "gemm all",
+GEMM_OF = {"forward": "gemm fwd", "backward": "gemm bwd", "backward, two calls": "gemm bwd",
+           "fwd+bwd": "gemm all", "fwd+bwd, NumPy twins": "gemm all",
            "fwd+bwd, row-major": "gemm all"}
+
+
+def cpu_timed(cases):
+    """The same cases, each returning its own CPU time (``time.process_time``)."""
+    def timed(fn):
+        def run():
+            t0 = time.process_time()
+            fn()
+            return time.process_time() - t0
+        return run
+    return {k: timed(fn) for k, fn in cases.items()}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
-    ap.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
+    ap.add_argument("--threads", type=int, default=1, help="BLAS and Numba threads (default 1)")
+    ap.add_argument("--clock", default="wall", choices=("wall", "cpu"),
+                    help="time calls by the wall clock (default) or by the process's CPU time")
     ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     ap.add_argument("--json", help="write all results to this file")
     args = ap.parse_args(argv)
@@ -144,20 +170,25 @@ def main(argv=None):
     dtype = np.dtype(args.dtype)
     out = {"meta": None, "layers": {}}
     t_start = time.perf_counter()
+    numba.set_num_threads(args.threads)
     with threadpool_limits(limits=args.threads):
-        out["meta"] = meta(args.threads, dtype=dtype.name, rounds=rounds, per_round=per_round)
-        print(f"{out['meta']['date']}  numpy {np.__version__}  {dtype.name}  BLAS threads "
-              f"{args.threads}  load avg {out['meta']['loadavg_start'][0]:.2f}")
+        out["meta"] = meta(args.threads, dtype=dtype.name, rounds=rounds, per_round=per_round,
+                           clock=args.clock, numba_threads=numba.get_num_threads())
+        print(f"{out['meta']['date']}  numpy {np.__version__}  {dtype.name}  BLAS and Numba "
+              f"threads {args.threads}  clock {args.clock}  load avg "
+              f"{out['meta']['loadavg_start'][0]:.2f}")
         rows = []
         for name, spec in CASES.items():
             cases, parts, flop, shapes = layer_cases(spec, dtype)
+            if args.clock == "cpu":
+                cases, parts = cpu_timed(cases), cpu_timed(parts)
             res = time_interleaved(cases, rounds, per_round)
             part_res = time_interleaved(parts, max(1, rounds // 2), per_round)
             n = spec[0]
             print(f"\n{name}: batch {n}, input {spec[1]}, {spec[2]} maps {spec[3]}x{spec[3]}, "
                   f"stride {spec[4]}, padding {spec[5]}; cols {shapes['cols']}, "
                   f"{flop / 1e9:.3f} GFLOP in 3 GEMMs")
-            print(f"  {'case':20s} {'best ms':>8s} {'samples/s':>10s} {'ratio':>6s} | "
+            print(f"  {'case':22s} {'best ms':>8s} {'samples/s':>10s} {'ratio':>6s} | "
                   f"{'med. ms':>8s} {'ratio':>6s} {'spread':>6s}")
             layer = {"spec": spec, "flop": flop, "shapes": {k: list(v) if isinstance(v, tuple)
                                                             else v for k, v in shapes.items()},
@@ -165,7 +196,7 @@ def main(argv=None):
             for case, (best, med, spread) in res.items():
                 g = res[GEMM_OF.get(case, case)]
                 ratio, ratio_med = g[0] / best, g[1] / med
-                print(f"  {case:20s} {best * 1e3:8.3f} {n / best:10,.0f} {ratio:6.2f} | "
+                print(f"  {case:22s} {best * 1e3:8.3f} {n / best:10,.0f} {ratio:6.2f} | "
                       f"{med * 1e3:8.3f} {ratio_med:6.2f} {spread:6.2f}")
                 layer["cases"][case] = {"min_s": best, "median_s": med, "spread": spread,
                                         "ratio": ratio, "ratio_median": ratio_med}
@@ -175,13 +206,14 @@ def main(argv=None):
             out["layers"][name] = layer
             c = layer["cases"]
             rows.append((name, res["gemm all"][0], c["fwd+bwd"]["min_s"], c["fwd+bwd"]["ratio"],
-                         c["fwd+bwd"]["ratio_median"], c["fwd+bwd, row-major"]["ratio"]))
+                         c["fwd+bwd"]["ratio_median"], c["fwd+bwd, NumPy twins"]["ratio"],
+                         c["fwd+bwd, row-major"]["ratio"]))
     out["meta"]["loadavg_end"] = os.getloadavg()
     out["meta"]["wall_s"] = time.perf_counter() - t_start
     print("\nratio = GEMM-only time / layer forward+backward time (best calls; median):")
-    for name, tg, tc, ratio, ratio_med, ratio_rm in rows:
+    for name, tg, tc, ratio, ratio_med, ratio_tw, ratio_rm in rows:
         print(f"  {name:44s} GEMM {tg * 1e3:7.3f} ms  layer {tc * 1e3:7.3f} ms  ratio "
-              f"{ratio:.2f} ({ratio_med:.2f})  row-major {ratio_rm:.2f}")
+              f"{ratio:.2f} ({ratio_med:.2f})  twins {ratio_tw:.2f}  row-major {ratio_rm:.2f}")
     print(f"wall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
     spread = max(c["spread"] for layer in out["layers"].values() for c in layer["cases"].values())
     return finish(out, spread, args.json)

@@ -439,9 +439,13 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 delattr(self, k)
 
     def _conv_args(self, n_features):
-        """``conv``, ``image_shape``, ``pool`` for :func:`nplearn.train.build` (none if dense)."""
+        """``conv``, ``image_shape``, ``pool`` for :func:`nplearn.train.build` (none if dense;
+        ``image_shape`` and ``pool`` alone for the spiking rules' own conv blocks)."""
         if not self.conv:
-            return {}
+            if self.image_shape is None:
+                return {}
+            return {"image_shape": image_shape_for(n_features, self.image_shape),
+                    "pool": self.pool}
         shape = image_shape_for(n_features, self.image_shape)
         return {"conv": tuple(tuple(c) for c in self.conv), "image_shape": shape,
                 "pool": self.pool}

@@ -169,16 +169,14 @@ def test_bad_checkpoints_and_nothing_saved_is_lost(rule, fitted, tmp_path):
 # ---- checks that belong to the rules: what the rule files must say through Classifier ----
 # Every case below failed on the code before issue [C/5] (Python's raw "unexpected keyword
 # argument", BFA's "unknown loss 'l1'", the snn_* rules ignoring activation).
-_RULES_TODO = pytest.mark.xfail(strict=False, reason="the spiking rules do not yet name this "
-                                "knob and its accepted values (issue [C/5])")
 RULE_VALUE_CASES = [
     pytest.param(r, {"rule_params": {"nonsense": 1}}, "nonsense", id=f"{r}-unknown-key")
     for r in RULE_NAMES
 ] + [
     pytest.param("bfa", {"rule_params": {"x_loss": "l1"}}, "x_loss", id="bfa-x_loss"),
 ] + [
-    pytest.param(r, {"activation": "tanh"}, "activation", id=f"{r}-activation",
-                 marks=_RULES_TODO) for r in RULE_NAMES if r.startswith("snn_")
+    pytest.param(r, {"activation": "tanh"}, "activation", id=f"{r}-activation")
+    for r in RULE_NAMES if r.startswith("snn_")
 ]
 
 

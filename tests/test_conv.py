@@ -4,6 +4,7 @@ import pytest
 
 from nplearn.nn import (col2im, conv2d, conv2d_backward_input, conv2d_grads, conv_output_size,
                         im2col, maxpool2d, maxpool2d_backward)
+from nplearn.nn.conv import BACKENDS, conv2d_backward
 from nplearn.testing import central_differences, direct_conv2d
 
 
@@ -113,6 +114,98 @@ def test_float32_stays_float32(rng):
     out, idx = maxpool2d(a, 2)
     assert out.dtype == np.float32
     assert maxpool2d_backward(out, idx, a.shape).dtype == np.float32
+
+
+# ------------------------------------------- Numba kernels against their NumPy twins
+# Exact equality (stronger than rtol 1e-10): the kernels add in the twins' order, no fastmath.
+def _layouts(x):
+    """x in three memory orders: C-contiguous NCHW, channels-last (NHWC) and Fortran."""
+    return {"nchw": np.ascontiguousarray(x),
+            "nhwc": np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2),
+            "fortran": np.asfortranarray(x)}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(40))
+def test_im2col_col2im_kernels_equal_their_twins(seed, dtype):
+    x, K, _, s, p = random_case(np.random.default_rng(seed))
+    k = K.shape[2]
+    for name, xl in _layouts(x.astype(dtype)).items():
+        cols = im2col(xl, k, s, p, backend="numba")
+        np.testing.assert_array_equal(cols, im2col(xl, k, s, p, backend="numpy"), err_msg=name)
+        assert cols.dtype == dtype
+    c = np.random.default_rng(seed + 100).normal(size=cols.shape).astype(dtype)
+    for c_in in (c, np.asfortranarray(c)):                  # row-major and column-major cols
+        back = col2im(c_in, x.shape, k, s, p, backend="numba")
+        np.testing.assert_array_equal(back, col2im(c_in, x.shape, k, s, p, backend="numpy"))
+        assert back.flags.c_contiguous and back.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(40))
+def test_pooling_kernels_equal_their_twins(seed, dtype):
+    rng = np.random.default_rng(seed)
+    n, C, H, W = rng.integers(1, 4), rng.integers(1, 20), rng.integers(1, 12), rng.integers(1, 12)
+    x = rng.normal(size=(n, C, H, W)).astype(dtype)
+    if seed % 3 == 0:
+        x = (x > 0.5).astype(dtype)                         # spikes: ties, the first max wins
+    if seed % 5 == 0:
+        x.flat[rng.integers(0, x.size, 3)] = np.nan         # np.argmax: the first NaN wins
+    size = int(rng.integers(1, min(H, W) + 1))
+    for name, xl in _layouts(x).items():
+        out, idx = maxpool2d(xl, size, backend="numba")
+        ref, ref_idx = maxpool2d(xl, size, backend="numpy")
+        np.testing.assert_array_equal(out, ref, err_msg=name)
+        np.testing.assert_array_equal(idx, ref_idx, err_msg=name)
+    d = rng.normal(size=out.shape).astype(dtype)
+    for name, out_l in _layouts(np.full(x.shape, 7, dtype)).items():   # stale values get zeroed
+        got = maxpool2d_backward(d, idx, x.shape, out=out_l, backend="numba")
+        assert got is out_l
+        np.testing.assert_array_equal(got, maxpool2d_backward(d, idx, x.shape, backend="numpy"),
+                                      err_msg=name)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_conv2d_backward_is_the_two_functions_in_one(seed):
+    rng = np.random.default_rng(seed)
+    x, K, b, s, p = random_case(rng)
+    a, cols = conv2d(x, K, b, s, p)
+    delta = rng.normal(size=a.shape)
+    dx, g_K, g_b = conv2d_backward(delta, K, cols, x.shape, s, p)
+    np.testing.assert_array_equal(dx, conv2d_backward_input(delta, K, x.shape, s, p))
+    for got, ref in zip((g_K, g_b), conv2d_grads(delta, cols, K.shape)):
+        np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride, padding", [(1, 1), (2, 0), (1, 2)])
+def test_blocked_backward_input_equals_one_product(stride, padding, dtype):
+    # big enough that dJ/dx is built a few images at a time: the same sums as one product
+    # up to BLAS's own blocking (last-bit differences in a few entries), in both backends
+    rng = np.random.default_rng(stride + padding)
+    x = rng.normal(size=(397, 8, 12, 12)).astype(dtype)
+    K = rng.normal(size=(16, 8, 3, 3)).astype(dtype)
+    a, _ = conv2d(x, K, np.zeros(16, dtype), stride, padding)
+    assert a[0, 0].size * K.size * x.shape[0] > 2 * (1 << 22)             # several blocks
+    delta = rng.normal(size=a.shape).astype(dtype)
+    got = {be: conv2d_backward_input(delta, K, x.shape, stride, padding, backend=be)
+           for be in BACKENDS}
+    np.testing.assert_array_equal(got["numba"], got["numpy"])
+    rows = delta.transpose(1, 0, 2, 3).reshape(16, -1).T
+    one = col2im(rows @ K.reshape(16, -1), x.shape, 3, stride, padding)
+    np.testing.assert_allclose(got["numba"], one, rtol=1e-12 if dtype == np.float64 else 1e-5,
+                               atol=1e-12 if dtype == np.float64 else 1e-4)
+
+
+def test_conv_functions_take_a_backend_and_check_it(rng):
+    x = rng.normal(size=(2, 3, 6, 6))
+    K, b = rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
+    a = {be: conv2d(x, K, b, 1, 1, backend=be)[0] for be in BACKENDS}
+    np.testing.assert_array_equal(a["numba"], a["numpy"])
+    dx = {be: conv2d_backward_input(a["numpy"], K, x.shape, 1, 1, backend=be) for be in BACKENDS}
+    np.testing.assert_array_equal(dx["numba"], dx["numpy"])
+    with pytest.raises(ValueError, match="unknown backend 'cuda'; choose one of"):
+        im2col(x, 3, backend="cuda")
 
 
 X = np.zeros((2, 3, 6, 6))

@@ -13,12 +13,12 @@ call with ``resume=True`` continues it from its last checkpoint to a larger ``ep
 the numbers an uninterrupted run gives (``Classifier.save``/``load`` are exact and
 ``partial_fit`` is one epoch of ``fit``). Files, for ``path = DIR/seed0``:
 
-``seed0.npz``, ``seed0.json``        the :meth:`~nplearn.Classifier.save` checkpoint, every epoch;
-``seed0-best.npz``, ``seed0-best.json``  the model of the epoch with the lowest validation
-                                     error so far (``keep_best``: EFP keeps the best model);
-``seed0.run.json``                   status (``ok``/``diverged``), its message, and the wall
-                                     time of every epoch; written before the checkpoint, so it
-                                     is never behind it.
+* ``seed0.npz``, ``seed0.json``: the :meth:`~nplearn.Classifier.save` checkpoint, every
+  epoch;
+* ``seed0-best.npz``, ``seed0-best.json``: the model of the epoch with the lowest validation
+  error so far (``keep_best``: EFP keeps the best model);
+* ``seed0.run.json``: status (``ok``/``diverged``), its message, and the wall time of every
+  epoch; written before the checkpoint, so it is never behind it.
 """
 import json
 import math

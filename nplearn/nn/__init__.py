@@ -1,8 +1,8 @@
 """Building blocks: activations, output losses, initialisers, dropout, the dense network,
 convolution and max pooling as matrix products (im2col), the convolutional network."""
 from .activations import ACTIVATIONS, Activation, get_activation
-from .conv import (col2im, conv2d, conv2d_backward_input, conv2d_grads, conv_output_size, im2col,
-                   maxpool2d, maxpool2d_backward)
+from .conv import (col2im, conv2d, conv2d_backward, conv2d_backward_input, conv2d_grads,
+                   conv_output_size, im2col, maxpool2d, maxpool2d_backward)
 from .convnet import ConvNet
 from .dense import MLP, Forward
 from .dropout import dropout_mask
@@ -11,5 +11,5 @@ from .losses import LOSSES, OutputLoss, get_loss
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "MLP", "Forward", "dropout_mask",
            "INITS", "get_init", "LOSSES", "OutputLoss", "get_loss", "ConvNet",
-           "conv_output_size", "im2col", "col2im", "conv2d", "conv2d_backward_input",
+           "conv_output_size", "im2col", "col2im", "conv2d", "conv2d_backward", "conv2d_backward_input",
            "conv2d_grads", "maxpool2d", "maxpool2d_backward"]

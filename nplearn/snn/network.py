@@ -29,6 +29,13 @@ plain ``W h + b``. The weights are drawn so that the IF neurons fire from the fi
 A layer's ``cache`` (:meth:`SpikingConvNet.layer`) keeps what its backward pass needs:
 ``a, v, s`` (unit shape), ``h`` (flat, pooled), ``x`` (its input), ``cols`` (conv patch
 matrix), ``idx`` (pooling argmax), ``static`` (the input is the same at every step).
+
+Memory layout, for speed (the numbers do not depend on it): a conv layer's ``a, v, s`` and
+``dJ/da`` are ``(T, n, C, Ho, Wo)`` views of channels-last ``(T, n, Ho, Wo, C)`` memory,
+the layout the im2col product ``cols @ K2.T`` writes; the kernels of the IF neurons walk
+that memory in order, and the weight update reads ``dJ/da`` as its row matrix without a
+copy. ``h`` (pooled) is channels-first, flat ``(C, Hp, Wp)`` per example, as the next
+layer's weights expect. See ``benchmarks/README.md`` (spiking network).
 """
 import numpy as np
 
@@ -38,13 +45,33 @@ from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered, float_dtype
 from ..nn.losses import get_loss
-from .neurons import heaviside, if_backward, if_forward
+from .neurons import BACKENDS, heaviside, if_backward, if_forward, spike_maxpool
 
 #: The conv layers of the default network at digits scale: (channels, kernel, stride, padding).
 DIGITS_CONV = ((16, 3, 1, 1), (32, 3, 1, 1))
 
+
+
+class LayerCache(dict):
+    """A layer's cache (module docstring). ``"s"``, the spikes, may be left out when only
+    ``v`` is needed (a pooled conv layer with :func:`heaviside` spikes): reading it computes
+    ``spike(v - theta)``, the numbers :func:`if_forward` would have stored."""
+
+    def __missing__(self, key):
+        if key != "s" or "v" not in self:
+            raise KeyError(key)
+        self["s"] = s = self["spike"](self["v"] - self["theta"])
+        return s
+
+
+def _no_rate_derivative(a, h):
+    """The IF node has no ``f'(a)``: its backward pass is :func:`~nplearn.snn.if_backward`."""
+    return np.zeros_like(a)
+
+
 #: Placeholder ``f`` for code that prints ``model.f.name``: the IF node is no rate function.
-IF_NODE = Activation("if", heaviside, lambda a, h: np.zeros_like(a), False)
+#: Module-level functions only, so that the network pickles (joblib, Dask, ``pickle``).
+IF_NODE = Activation("if", heaviside, _no_rate_derivative, False)
 
 
 class SpikingConvNet(Layered):
@@ -66,6 +93,9 @@ class SpikingConvNet(Layered):
     rng : numpy.random.Generator or int
     spike : callable, default :func:`~nplearn.snn.neurons.heaviside`
         Firing function; tests pass the smooth surrogate to check gradients.
+    backend : {"numba", "numpy"}
+        The Numba kernels of the IF neurons, im2col, col2im and pooling, or their NumPy
+        twins (the same numbers, bit for bit; slower).
 
     Attributes
     ----------
@@ -77,7 +107,7 @@ class SpikingConvNet(Layered):
 
     def __init__(self, image_shape=(1, 8, 8), conv=DIGITS_CONV, hidden_sizes=(100,),
                  n_classes=10, threshold=1.0, time_steps=4, pool=2, init="he",
-                 dtype="float64", rng=None, spike=heaviside):
+                 dtype="float64", rng=None, spike=heaviside, backend="numba"):
         self.conv, self.conv_shapes, self.image_shapes = conv_geometry(image_shape, conv, pool)
         self.image_shape, self.n_conv, self.pool = self.image_shapes[0], len(self.conv), int(pool)
         self.threshold, self.time_steps, self.spike = float(threshold), int(time_steps), spike
@@ -87,6 +117,9 @@ class SpikingConvNet(Layered):
         self.sizes = tuple(sizes + [int(h) for h in hidden_sizes] + [int(n_classes)])
         self.f, self.loss = IF_NODE, get_loss("softmax_ce")
         self.dtype = float_dtype(dtype)
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+        self.backend = backend
         rng, init = np.random.default_rng(rng), get_init(init)
         self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
 
@@ -114,18 +147,27 @@ class SpikingConvNet(Layered):
         """
         T, theta = self.time_steps, self.threshold if threshold is None else threshold
         static = x.ndim == 2
-        xs = x[None] if static else x                                 # (T' , n, n_{l-1}), T' in {1, T}
+        xs = x[None] if static else x                                 # (T', n, n_{l-1}), T' in {1, T}
         Tx, n = xs.shape[:2]
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
-        cache = {"x": x, "static": static, "theta": theta, "cols": None, "idx": None}
+        cache = LayerCache(x=x, static=static, theta=theta, cols=None, idx=None, spike=self.spike)
         if self.is_conv(l):
             _, _, st, p = self.conv[l - 1]
-            a, cache["cols"] = conv2d(xs.reshape(Tx * n, *self.image_shapes[l - 1]), W, b, st, p)
-            a = a.reshape(Tx, n, *self.conv_shapes[l])                # (T', n, C_l, Ho, Wo)
+            a, cache["cols"] = conv2d(xs.reshape(Tx * n, *self.image_shapes[l - 1]), W, b, st, p,
+                                      self.backend)
+            a = a.reshape(Tx, n, *self.conv_shapes[l])                # (T', n, C_l, Ho, Wo), channels last
         else:
             a = xs @ W.T + b                                          # (T', n, n_l): a = W h + b
         a = np.broadcast_to(a, (T, *a.shape[1:]))                     # the same current each step if static
-        v, s = if_forward(a, theta, self.spike)                       # SP Eq. (15)
+        if self.is_conv(l) and self.pool > 1 and self.spike is heaviside:
+            # pool the spikes H(v - theta) straight from v; s is computed if ever read
+            v, _ = if_forward(a, theta, self.spike, self.backend, spikes=False)   # SP Eq. (15)
+            cache.update(a=a, v=v)
+            h, cache["idx"] = spike_maxpool(v.reshape(T * n, *v.shape[2:]), theta, self.pool,
+                                            self.backend)
+            cache["h"] = h.reshape(T, n, -1)
+            return cache
+        v, s = if_forward(a, theta, self.spike, self.backend)         # SP Eq. (15)
         cache.update(a=a, v=v, s=s)
         cache["h"], cache["idx"] = self.pool_flat(l, s)
         return cache
@@ -166,37 +208,44 @@ class SpikingConvNet(Layered):
         if not self.is_conv(l) or self.pool == 1:
             return maps.reshape(*maps.shape[:2], -1), None
         T, n = maps.shape[:2]
-        out, idx = maxpool2d(maps.reshape(T * n, *maps.shape[2:]), self.pool)
+        out, idx = maxpool2d(maps.reshape(T * n, *maps.shape[2:]), self.pool, self.backend)
         return out.reshape(T, n, -1), idx
 
     def unpool(self, l, dh, idx):
-        """Adjoint of :meth:`pool_flat`: flat ``(T, n, n_l)`` -> the unit shape of ``a_l``."""
+        """Adjoint of :meth:`pool_flat`: flat ``(T, n, n_l)`` -> the unit shape of ``a_l``
+        (a conv layer's maps stored channels last, like ``a``, ``v`` and ``s``)."""
         T, n = dh.shape[:2]
         if not self.is_conv(l):
             return dh
         if idx is None:
             return dh.reshape(T, n, *self.conv_shapes[l])
-        d = dh.reshape(T * n, *self.image_shapes[l])
-        return maxpool2d_backward(d, idx, (T * n, *self.conv_shapes[l])).reshape(
-            T, n, *self.conv_shapes[l])
+        C, Ho, Wo = self.conv_shapes[l]
+        out = np.empty((T, n, Ho, Wo, C), dh.dtype).transpose(0, 1, 4, 2, 3)   # channels last, as v
+        maxpool2d_backward(dh.reshape(T * n, *self.image_shapes[l]), idx, (T * n, C, Ho, Wo),
+                           out=out.reshape(T * n, C, Ho, Wo), backend=self.backend)
+        return out                                                    # (T, n, C, Ho, Wo)
 
     def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True):
-        """``dJ/da_l`` (all steps) from ``dJ/dh_l`` (flat) and a direct ``dJ/dv_l``.
+        """``dJ/da_l`` from ``dJ/dh_l`` (flat) and a direct ``dJ/dv_l``.
 
         ``dh`` goes back through the pooling to the spikes, then both through the IF
-        neurons (:func:`~nplearn.snn.neurons.if_backward`)."""
+        neurons (:func:`~nplearn.snn.neurons.if_backward`). Returns every step's
+        ``(T, n, ...)``, or for a layer whose input is the same at every step (``static``,
+        the image) the sum over the steps ``(1, n, ...)``, all its update needs."""
         ds = None if dh is None else self.unpool(l, dh, cache["idx"])
         theta = cache.get("theta", self.threshold)
-        return if_backward(cache["v"], cache["s"], theta, ds=ds, dv=dv, surrogate=surrogate)
+        return if_backward(cache["v"], cache.get("s"), theta, ds=ds, dv=dv, surrogate=surrogate,
+                           sum_steps=cache["static"], backend=self.backend)
 
     def layer_grads(self, l, cache, da):
         """``(g_W, g_b)`` of layer ``l``: ``sum_t da_t^T x_t`` and ``sum_t da_t`` over rows.
 
         ``da`` is ``dJ/da_l`` of the batch's mean loss (it already carries ``1/n``), so the
-        rows and steps are SUMMED: the gradient of ``J`` itself.
+        rows and steps are SUMMED: the gradient of ``J`` itself. For a static layer (the
+        same input every step) ``da`` may already be summed over the steps.
         """
         T, n = da.shape[:2]
-        if cache["static"]:
+        if cache["static"] and T > 1:
             da, T = da.sum(axis=0, keepdims=True), 1                 # same input every step: sum first
         if self.is_conv(l):
             d = da.reshape(T * n, *da.shape[2:])
@@ -214,7 +263,7 @@ class SpikingConvNet(Layered):
             return da @ W                                             # W^T delta
         _, _, st, p = self.conv[l - 1]
         dx = conv2d_backward_input(da.reshape(T * n, *da.shape[2:]), W,
-                                   (T * n, *self.image_shapes[l - 1]), st, p)
+                                   (T * n, *self.image_shapes[l - 1]), st, p, self.backend)
         return dx.reshape(T, n, -1)
 
     def _flat(self, x):

@@ -1,4 +1,6 @@
 """Build a network and its rule together, filling ``None`` with the rule's paper defaults."""
+import inspect
+
 import numpy as np
 
 from ..rules import get_rule
@@ -45,8 +47,14 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
         raise ValueError(f"a classifier needs at least 2 classes, got {n_classes}")
     rng = np.random.default_rng(rng)
     activation = activation or rule.defaults["activation"]
-    # only when given: EP's and EFP's make_model take no conv arguments
-    conv_args = {} if conv is None else {"conv": conv, "image_shape": image_shape, "pool": pool}
+    # only when given: EP's and EFP's make_model take no conv arguments; the spiking rules'
+    # conv nets take image_shape and pool without conv (their conv blocks are their own)
+    if conv is not None:
+        conv_args = {"conv": conv, "image_shape": image_shape, "pool": pool}
+    elif image_shape is not None and "image_shape" in inspect.signature(rule.make_model).parameters:
+        conv_args = {"image_shape": image_shape, "pool": pool}
+    else:
+        conv_args = {}
     model = rule.make_model((n_features, *hidden_sizes, n_classes), activation=activation,
                             loss=loss or rule.defaults["loss"],
                             init=init or rule.default_init(activation),

@@ -27,7 +27,9 @@ PARAM_BOUND = 1e6
 class DivergenceError(FloatingPointError):
     """Training diverged: a NaN/inf loss, or a parameter NaN, inf or beyond ``PARAM_BOUND``.
 
-    Attributes (set by :func:`nplearn.train.train`)
+    :func:`nplearn.train.train` sets the attributes below when it raises the error.
+
+    Attributes
     ----------
     history : dict
         The history of the epochs that finished before the divergence.

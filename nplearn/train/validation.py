@@ -115,7 +115,11 @@ def check_classifier_params(params):
             raise ValueError("rule_params apply to a rule given by name; a rule instance "
                              f"carries its own ({rule!r}): drop rule_params")
     check_hidden_sizes(p["hidden_sizes"])
-    _check_name("activation", p["activation"], ACTIVATIONS)
+    rule_cls = RULES[rule] if isinstance(rule, str) else type(rule)
+    own = getattr(rule_cls, "defaults", {}).get("activation")
+    # a rule whose units are not a rate function (the spiking rules' "if") names its own
+    _check_name("activation", p["activation"],
+                ACTIVATIONS if own in ACTIVATIONS or own is None else {*ACTIVATIONS, own})
     _check_name("optimizer", p["optimizer"], OPTIMIZERS)
     _check_name("loss", p["loss"], LOSSES)
     lr = p["learning_rate"]
