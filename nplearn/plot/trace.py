@@ -250,8 +250,17 @@ def _panel(key, A, rule, L, eq):
         return P("feedback" if key == "S1" else "update", 0,
                  r"S_1" if key == "S1" else r"-\partial L_1 / \partial S_1",
                  "SP Eq. (1), (9): the target generator")
-    if base == "fprime" or base == "mask":
-        return None                                   # f'(a_l), dropout masks: left out
+    if key == "e_err":
+        return P("error signal", L, r"e^{err}", "PEPITA Eq. (5)")
+    if base == "s_nudged_minus":
+        return P("second pass", l, rf"s^{{-\beta}}_{{{l}}}", eq.get("nudged", "") + ", -beta")
+    if base == "dL_dh":
+        return P("error signal", l, rf"\partial L_{{{l}}} / \partial h_{{{l}}}", "SP Eq. (9)")
+    if base == "dL_dt":
+        return P("error signal", l, rf"\partial L_{{{l}}} / \partial t_{{{l}}}", "SP Eq. (9)")
+    if base in ("fprime", "fprime_back", "mask", "u", "E", "H", "T", "y_target", "gen_sg",
+                "sg"):
+        return None      # f'(a_l), masks, generator currents, dL/dz: in the record, not drawn
     row = "update" if key.startswith("d") else "forward pass"
     return P(row, l or 0, key.replace("_", r"\_"), "")
 
