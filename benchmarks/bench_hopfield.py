@@ -57,7 +57,7 @@ def kernel_args(net, x, s, d, beta):
 def bench_backends(rounds, per_round):
     from nplearn.hopfield import HopfieldNet, clamped_phase, free_phase, hebbian_update, relax
     from nplearn.hopfield.dynamics import relax_numba, relax_numpy
-    from nplearn.hopfield.hebbian import RULES
+    from nplearn.hopfield.hebbian import HEBBIAN_UPDATES
     rows = []
     for conn in ("symmetric", "loop"):
         net = HopfieldNet(SMALL, conn, dtype="float64", rng=0)
@@ -82,7 +82,7 @@ def bench_backends(rounds, per_round):
                                  d))
             cases[("relax", "API", be)] = lambda be=be: relax(net, x, s_free, N_RELAX, 0.0, None,
                                                               H_STEP, be)
-            hk = RULES[rule][be]
+            hk = HEBBIAN_UPDATES[rule][be]
             cases[(f"hebbian {rule}", "kernel", be)] = (
                 lambda hk=hk: hk(x, s0t, sbt, beta, loop, gW, gb, gWl))
             cases[(f"hebbian {rule}", "API", be)] = (

@@ -4,7 +4,7 @@ Each candidate is installed by monkeypatching ONE object (an optimiser or a rule
 instance), so ``nplearn.train.train_step`` itself runs unchanged:
 
 * fused optimiser kernels (Numba, serial or ``parallel=True``), each with a
-  pure-NumPy twin of the same signature and math (STYLE 6);
+  pure-NumPy twin of the same signature and math (docs/decisions.md);
 * without Numba: RMSprop in NumPy with a preallocated scratch array (no
   temporaries; NumPy's SGD already runs in place);
 * ``updates_inplace``: the forward pass, DFA Eq. (1)-(3), the deltas, Eq. (6)/(8),

@@ -84,7 +84,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
-    model_ : nplearn.nn.MLP or nplearn.hopfield.HopfieldNet
+    model_ : the network trained
+        :class:`~nplearn.nn.MLP` or :class:`~nplearn.nn.ConvNet` (BP, FA, DFA, IFA, DRTP, BFA,
+        BDFA, PEPITA), :class:`~nplearn.hopfield.HopfieldNet` (EP, EFP, sigprop_ct),
+        :class:`~nplearn.rules.sigprop_net.SigpropNet` (sigprop) or
+        :class:`~nplearn.snn.SpikingConvNet` (``snn_*``): what ``rule.make_model`` builds.
     rule_ : nplearn.rules.LearningRule
     optimizer_ : nplearn.optim.Optimizer
     history_ : dict

@@ -1,9 +1,11 @@
-"""The docs cannot skip a rule (STYLE.md rule 3), checked without building them.
+"""The docs cannot skip a rule, checked without building them (docs/add-a-rule.md).
 
 Every rule of ``RULES`` has a page ``docs/rules/<name>.md`` that is in the rules
 toctree and links a tutorial notebook of ``tutorials/``; every equation table on a
 rule page scans files that exist and finds each equation it lists; the scanner of
-the ``eqtable`` directive finds the DFA paper's Eq. (6)-(10) where they are.
+the ``eqtable`` directive finds the DFA paper's Eq. (6)-(10) where they are, reads two
+tags on one line, lists of equations and departures; every tag in ``nplearn/`` uses a
+listed paper prefix, and the prefixes are listed where a reader looks first.
 """
 import importlib.util
 from pathlib import Path
@@ -97,3 +99,39 @@ def test_scanner_reads_comments_only(tmp_path):
     assert list(rows[1].equations) == [1, 2, 3]
     assert eqtable.scan("m.py", tmp_path, paper="EP") == []
     assert eqtable.parse_eqs("1-3, 8") == [1, 2, 3, 8]
+
+
+def test_scanner_reads_two_tags_lists_and_departures(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "a = 1  # SP Eq. (13); EFP Eq. (1): loop O -> I\n"
+        "b = 2  # EFP Eq. (1)-(3), (7), departs: the state is clipped\n"
+        "c = 3  # SP Eq. (9), departs: +O; DFA Eq. (5)\n"
+        "d = 4  # a note; SP Eq. (2) is not a tag: a tag starts the comment\n", encoding="utf-8")
+    rows = eqtable.scan("m.py", tmp_path)
+    assert [(r.paper, r.lineno, r.label, r.note, r.departs) for r in rows] == [
+        ("SP", 1, "(13)", "loop O -> I", False),           # shares the next tag's note
+        ("EFP", 1, "(1)", "loop O -> I", False),
+        ("EFP", 2, "(1)\u2013(3), (7)", "departs: the state is clipped", True),
+        ("SP", 3, "(9)", "departs: +O", True),
+        ("DFA", 3, "(5)", "", False)]
+    assert rows[2].equations == [1, 2, 3, 7] and (rows[2].first, rows[2].last) == (1, 7)
+    assert [r.paper for r in eqtable.scan("m.py", tmp_path, paper="EFP")] == ["EFP", "EFP"]
+
+
+def _all_tags():
+    return [row for path in sorted((REPO / "nplearn").rglob("*.py"))
+            for row in eqtable.scan(path.relative_to(REPO), REPO)]
+
+
+def test_every_tag_names_a_listed_paper():
+    unknown = sorted({f"{r.paper} ({r.path}:{r.lineno})" for r in _all_tags()
+                      if r.paper not in eqtable.PAPERS})
+    assert not unknown, f"tags with a prefix not in eqtable.PAPERS: {unknown}"
+
+
+def test_the_tag_prefixes_are_listed_where_a_reader_looks_first():
+    for where, text in (("docs/rules/index.md", (DOCS / "rules" / "index.md").read_text("utf-8")),
+                        ("docs/add-a-rule.md", (DOCS / "add-a-rule.md").read_text("utf-8")),
+                        ("eqtable docstring", eqtable.__doc__)):
+        missing = [p for p in eqtable.PAPERS if f"``{p}``" not in text and f"`{p}`" not in text]
+        assert not missing, f"{where} does not list the tag prefixes {missing}"

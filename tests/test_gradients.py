@@ -1,4 +1,4 @@
-"""BP against central differences, for every activation/loss pair (STYLE.md rule 8)."""
+"""BP against central differences, for every activation/loss pair (docs/decisions.md, tests)."""
 import numpy as np
 import pytest
 

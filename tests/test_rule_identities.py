@@ -1,4 +1,4 @@
-"""Exact identities between the rules of the DFA paper (ALGORITHMS.md, STYLE.md rule 8).
+"""Exact identities between the rules of the DFA paper (docs/decisions.md, "How the code is written").
 
 The feedback matrices are set to VIEWS of the transposed forward weights, so both rules
 make the very same BLAS call and must agree bit for bit. With a copy (another memory

@@ -1,9 +1,28 @@
 """``eqtable``: a table from a paper's equation numbers to the code lines that implement them.
 
 Every line of nplearn that implements an equation ends with a comment naming it,
-in the paper's own numbering (STYLE.md rule 3)::
+in the paper's own numbering (the conventions of ``docs/add-a-rule.md``)::
 
-    delta[l] = (e @ self.B_[f"B{l}"].T) * fwd.df[l]   # DFA Eq. (8): (B_l e) ⊙ f'(a_l)
+    delta[l] = model.through_f(l, dh, fwd)      # DFA Eq. (8): (B_l e) ⊙ f'(a_l)
+
+A tag is ``<PAPER> Eq. <numbers>[: note]``. ``<PAPER>`` is one of the prefixes of
+:data:`PAPERS`, one per paper:
+
+==========  ==========================================================================
+``DFA``     Nøkland (2016): BP, FA, DFA, IFA (and DRTP, Eq. (8) with ``y*`` for ``e``)
+``BFA``     Luo, Fu & Glass (2017): BFA, BDFA
+``EFP``     Kohan, Rietman & Siegelmann (2018): EFP, and EP as EFP restates it
+``EP``      Scellier & Bengio (2017): EP in its own numbering
+``PEPITA``  Dellaferrera & Kreiman (2022): PEPITA
+``SP``      Kohan, Rietman & Siegelmann (2023): sigprop, sigprop_ct, snn_*
+==========  ==========================================================================
+
+``<numbers>`` is one equation ``(8)``, a range ``(6)-(9)`` or a list of
+either, ``(1)-(3), (10)``. One comment may carry several tags, one per paper, separated by
+``;`` (``# SP Eq. (13); EFP Eq. (1): loop O -> I``); a tag without a note of its own
+shares the note of the next tag on the line. A note that starts with ``departs`` flags a
+line where the code departs from the printed equation and says how
+(``# SP Eq. (9), departs: logits +O_dot where Eq. (9) prints -O_dot``).
 
 The directive scans the named files when the docs are built, so the table can never
 point at a stale line number::
@@ -14,7 +33,7 @@ point at a stale line number::
     ```
 
 Paths are relative to the repository root (the config value ``eqtable_root``,
-default: the folder above ``docs/``). ``:paper:`` keeps the comments of one paper
+default: the folder above ``docs/``). ``:paper:`` keeps the tags of one paper
 (default: all); ``:eqs:`` keeps the rows whose equation numbers meet the list
 (``1-3, 8``) and warns, failing a ``-W`` build, if a listed equation has no code
 line. Each row links to the highlighted source of ``sphinx.ext.viewcode``, at the
@@ -29,32 +48,61 @@ import re
 import tokenize
 from pathlib import Path
 
-# "# DFA Eq. (8): note", "# DFA Eq. (1)-(3): note", "# DFA Eq. (4) with ..."
-EQ_COMMENT = re.compile(
-    r"^#\s*(?P<paper>[A-Za-z][\w-]*)\s+Eq\.\s*\((?P<first>\d+)\)"
-    r"(?:\s*[-\u2013]\s*\((?P<last>\d+)\))?\s*:?\s*(?P<note>.*)$")
+#: The tag prefixes, one per paper, whatever the rule: BFA and BDFA are one paper, so both
+#: carry ``BFA``; sigprop's three rules carry ``SP``; a line that implements one equation of
+#: two papers carries both tags (the continuous sigprop network is EFP's, so its dynamics read
+#: ``# SP Eq. (13); EFP Eq. (1)``). A new paper adds its prefix here (docs/add-a-rule.md).
+PAPERS = {
+    "DFA": "Nøkland (2016), Direct Feedback Alignment Provides Learning in Deep Neural "
+           "Networks (BP, FA, DFA, IFA; DRTP's lines: Eq. (8) with y* for e)",
+    "BFA": "Luo, Fu & Glass (2017), Bidirectional Backpropagation (BFA and BDFA)",
+    "EFP": "Kohan, Rietman & Siegelmann (2018), Error Forward-Propagation (EFP; EP's lines "
+           "carry EFP's restatement of EP, Eq. (1)-(5), (7))",
+    "EP": "Scellier & Bengio (2017), Equilibrium Propagation (EP in its own numbering)",
+    "PEPITA": "Dellaferrera & Kreiman (2022), Error-driven Input Modulation (PEPITA)",
+    "SP": "Kohan, Rietman & Siegelmann (2023), Signal Propagation (sigprop, sigprop_ct, snn_*)",
+}
+
+_NUM = r"\(\d+\)(?:\s*[-\u2013]\s*\(\d+\))?"
+# one tag: "DFA Eq. (8)", "SP Eq. (1)-(3), (10)"; where it starts: the comment's start or "; "
+TAG = re.compile(r"(?:^#|;)\s*(?P<paper>[A-Za-z][\w-]*)\s+Eq\.\s*"
+                 rf"(?P<nums>{_NUM}(?:\s*,\s*{_NUM})*)")
+_SPAN = re.compile(r"\((\d+)\)(?:\s*[-\u2013]\s*\((\d+)\))?")
 
 
 @dataclasses.dataclass(frozen=True)
 class EqLine:
-    """One code line tagged with an equation: ``# <paper> Eq. (first)[-(last)]: note``."""
+    """One tag on one code line: ``# <paper> Eq. (n)[-(m)][, (k)...][: note]``."""
 
     paper: str
-    first: int
-    last: int
+    spans: tuple    # ((first, last), ...): "(1)-(3), (10)" -> ((1, 3), (10, 10))
     path: str       # as given to scan(), e.g. "nplearn/rules/dfa.py"
     lineno: int     # 1-based line of the code (the comment's line, or the line after it)
     code: str       # the code on that line, without the comment
-    note: str       # the comment's text after the equation number
+    note: str       # the tag's text after the equation numbers
     qualname: str   # innermost enclosing class/function, e.g. "DFA.deltas"; "" at module level
 
     @property
+    def first(self):
+        return self.spans[0][0]
+
+    @property
+    def last(self):
+        return self.spans[-1][1]
+
+    @property
     def equations(self):
-        return range(self.first, self.last + 1)
+        return sorted({n for lo, hi in self.spans for n in range(lo, hi + 1)})
+
+    @property
+    def departs(self):
+        """Whether the note flags a departure from the printed equation (``departs: ...``)."""
+        return self.note.lower().startswith("departs")
 
     @property
     def label(self):
-        return f"({self.first})" if self.first == self.last else f"({self.first})\u2013({self.last})"
+        return ", ".join(f"({lo})" if lo == hi else f"({lo})\u2013({hi})"
+                         for lo, hi in self.spans)
 
     @property
     def module(self):
@@ -65,12 +113,33 @@ class EqLine:
         return ".".join(parts)
 
 
+def parse_tags(comment):
+    """``[(paper, spans, note), ...]`` for the tags of one comment (module docstring).
+
+    ``"# SP Eq. (13); EFP Eq. (1): loop"`` -> ``[("SP", ((13, 13),), "loop"),
+    ("EFP", ((1, 1),), "loop")]``. A comment that does not start with a tag has none.
+    """
+    found = list(TAG.finditer(comment))
+    if not found or found[0].start() != 0:
+        return []
+    tags = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(comment)
+        spans = tuple((int(lo), int(hi or lo)) for lo, hi in _SPAN.findall(m["nums"]))
+        note = comment[m.end():end].strip().lstrip(":,").strip()
+        tags.append([m["paper"], spans, note])
+    for k in range(len(tags) - 2, -1, -1):       # no note of its own: the next tag's
+        if not tags[k][2]:
+            tags[k][2] = tags[k + 1][2]
+    return [tuple(t) for t in tags]
+
+
 def scan(path, root=None, paper=None):
-    """Every ``# <paper> Eq. (n)`` comment of the Python file ``root/path``.
+    """Every ``# <paper> Eq. (n)`` tag in the comments of the Python file ``root/path``.
 
     Only real comments count (``tokenize``), not equation numbers in docstrings. A
     comment alone on its line tags the next code line. Returns a list of
-    :class:`EqLine` in file order.
+    :class:`EqLine` in file order, one per tag (a comment with two tags gives two).
     """
     source = (Path(root or ".") / path).read_text(encoding="utf-8")
     lines = source.splitlines()
@@ -79,8 +148,8 @@ def scan(path, root=None, paper=None):
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type != tokenize.COMMENT:
             continue
-        m = EQ_COMMENT.match(tok.string)
-        if not m or (paper and m["paper"] != paper):
+        tags = [t for t in parse_tags(tok.string) if not paper or t[0] == paper]
+        if not tags:
             continue
         row, col = tok.start
         code = lines[row - 1][:col].strip()
@@ -89,9 +158,8 @@ def scan(path, root=None, paper=None):
                         if lines[k - 1].strip() and not lines[k - 1].lstrip().startswith("#")),
                        row)
             code = lines[row - 1].split("  #")[0].strip()
-        first = int(m["first"])
-        found.append(EqLine(m["paper"], first, int(m["last"] or first), str(path), row, code,
-                            m["note"].strip(), _innermost(scopes, row)))
+        for name, spans, note in tags:
+            found.append(EqLine(name, spans, str(path), row, code, note, _innermost(scopes, row)))
     return found
 
 

@@ -4,7 +4,7 @@ from .angles import (angle, angles_from_updates, feedback_angles, product, produ
 from .early_exit import EarlyExitRecorder
 from .ep_angles import EPAngleRecorder, ep_bp_angles, free_phase_gradient
 from .embed import embed, knn_accuracy, layer_embeddings
-from .record import AlignmentRecorder
+from .alignment import AlignmentRecorder
 from .relaxation import HopfieldRecorder, loop_angles, relaxation_curves
 from .snapshots import HiddenSnapshots
 from .weights import weight_histograms, weight_norms

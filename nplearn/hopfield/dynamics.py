@@ -1,6 +1,7 @@
 """Relaxation of the continuous Hopfield network: EFP Eq. (1) integrated by Euler, Eq. (7).
 
-For relaxing layer l = 1..L (code index ``k = l - 1``), with ``r_l = rho(s_l)``, ``r_0 = rho(x)``:
+For relaxing layer l = 1..L (code index ``k = l - 1``), with ``r_l = rho(s_l)``, ``r_0 = rho(x)``,
+and ``h`` the Euler STEP size of EFP Eq. (7) (not a hidden rate, as ``h`` is in :mod:`nplearn.nn`):
 
     a_l = W_l r_{l-1} + b_l                          # EFP Eq. (1), sum_{i->j} w_ij rho(s_i) + b_j
         + W_{l+1}^T r_{l+1}    (symmetric, l < L)    # EP: -dE/ds_l, EFP Eq. (2)
@@ -12,6 +13,10 @@ For relaxing layer l = 1..L (code index ``k = l - 1``), with ``r_l = rho(s_l)``,
 For symmetric weights ``ds/dt = -dF/ds`` with ``F = E + beta C`` (EFP Eq. 2-4). The input
 is clamped, so its drive ``W_1 rho(x)`` is the same at every step: both backends compute it
 once per phase.
+
+The loop runs from the output layer O to the input-receiving layer I, as EFP's text ("the final
+feedback loop from the output neurons to the input receiving neurons") and sigprop Eq. (13)
+say; EFP Eq. (1) prints its sum over ``i in I -> j in O``.
 
 Euler clipping: EFP Eq. (7) as printed clips the INCREMENT ``h ds/dt`` to [0, 1], which
 would forbid a state from ever decreasing. The text ("the state update is clipped" to keep
@@ -45,7 +50,12 @@ from numba import njit
 
 
 def drho(s):
-    """``rho'(s)``: 1 on [0, 1], else 0 (see the module docstring for the closed interval)."""
+    """``rho'(s)``: 1 on the CLOSED interval [0, 1], else 0 (module docstring).
+
+    The feedforward ``hard_sigmoid`` of :mod:`nplearn.nn.activations` has its derivative 1 on
+    the OPEN interval (0, 1); the two differ only at ``s = 0`` and ``s = 1`` (docs page
+    "Decisions", section "rho' at the ends of [0, 1]").
+    """
     return ((s >= 0) & (s <= 1)).astype(s.dtype)
 
 
@@ -62,15 +72,15 @@ def relax_numpy(x, s, W, b, W_loop, symmetric, n_steps, h, beta, d):
     for _ in range(n_steps):
         r = [np.clip(s_k, 0.0, 1.0) for s_k in s]                       # rho(s) of the last step
         for k in range(L):
-            a = (a_in if k == 0 else r[k - 1] @ W[k].T) + b[k]          # EFP Eq. (1), (n, n_l)
+            a = (a_in if k == 0 else r[k - 1] @ W[k].T) + b[k]          # SP Eq. (13); EFP Eq. (1): sum w_ij rho(s_i) + b_j
             if symmetric and k < L - 1:
-                a = a + r[k + 1] @ W[k + 1]                             # EP, -dE/ds: from above
+                a = a + r[k + 1] @ W[k + 1]                             # EFP Eq. (2): -dE/ds_l, from above
             if not symmetric and k == 0:
-                a = a + r[L - 1] @ W_loop.T                             # EFP Eq. (1): loop O -> I
-            ds = drho(s[k]) * a - s[k]                                  # EFP Eq. (1), r_j = 1
+                a = a + r[L - 1] @ W_loop.T                             # SP Eq. (12), (13): loop O -> I; EFP Eq. (1), departs: O -> I as its text says, Eq. (1) prints I -> O
+            ds = drho(s[k]) * a - s[k]                                  # SP Eq. (13); EFP Eq. (1): leak r_j = 1
             if k == L - 1:
-                ds = ds - beta * (s[k] - d)                             # EFP Eq. (1), nudge
-            s[k][...] = np.clip(s[k] + h * ds, 0.0, 1.0)                # EFP Eq. (7), state clipped
+                ds = ds - beta * (s[k] - d)                             # SP Eq. (13); EFP Eq. (1): nudge
+            s[k][...] = np.clip(s[k] + h * ds, 0.0, 1.0)                # EFP Eq. (7), departs: clips the state, not h ds/dt
 
 
 # ---- Numba kernel: the same lines; products by BLAS, the rest fused per element -----------
@@ -117,15 +127,15 @@ def _euler_block(s_k, A, A_step, b_k, top, add_top, nudge, d, beta, h, steps, R_
         a0, r0 = j * A_step * n, (j + 1) * n
         for i in range(n):
             for q in range(s_k.shape[1]):
-                v = A[a0 + i, q] + b_k[q]                               # EFP Eq. (1)
+                v = A[a0 + i, q] + b_k[q]                               # SP Eq. (13); EFP Eq. (1): + b_j
                 if add_top:
-                    v = v + top[j * n + i, q]                           # from above / loop
+                    v = v + top[j * n + i, q]                           # from above / loop (Eq. (2) / (1))
                 sij = s_k[i, q]
                 g = 1.0 if (sij >= 0 and sij <= 1) else 0.0             # rho'(s)
-                ds = g * v - sij                                        # EFP Eq. (1), r_j = 1
+                ds = g * v - sij                                        # SP Eq. (13); EFP Eq. (1): leak r_j = 1
                 if nudge:
-                    ds = ds - beta * (sij - d[i, q])                    # EFP Eq. (1), nudge
-                s_k[i, q] = _clip01(sij + h * ds)                       # EFP Eq. (7)
+                    ds = ds - beta * (sij - d[i, q])                    # SP Eq. (13); EFP Eq. (1): nudge
+                s_k[i, q] = _clip01(sij + h * ds)                       # EFP Eq. (7), departs: clips the state
                 R_k[r0 + i, q] = s_k[i, q]                              # rho(s) = s once clipped
 
 
@@ -197,14 +207,14 @@ def _relax_rows(a_in, s, W, WT, b, W_loop, symmetric, n_steps, h, beta, d):
             if (k > 0 and t0 < base[k - 1]) or (add_top and t0 < base[src]):
                 raise RuntimeError("relax_numba: a layer's rates were overwritten early")
             if k > 0:
-                _product(R[k - 1], (t0 - base[k - 1]) * n, m, n, W[k].T, P[k])  # W_l r_{l-1}
+                _product(R[k - 1], (t0 - base[k - 1]) * n, m, n, W[k].T, P[k])  # SP Eq. (13); EFP Eq. (1): W_l r_{l-1}
             if add_top and symmetric:
-                if WT[k + 1].size > 0:                                  # W_{l+1}^T r_{l+1}
+                if WT[k + 1].size > 0:                                  # EFP Eq. (2): W_{l+1}^T r_{l+1}
                     _product(R[k + 1], (t0 - base[k + 1]) * n, m, n, WT[k + 1].T, Q[k])
                 else:
                     _product(R[k + 1], (t0 - base[k + 1]) * n, m, n, W[k + 1], Q[k])
             elif add_top:
-                _product(R[L - 1], (t0 - base[L - 1]) * n, m, n, W_loop.T, Q[k])  # W_loop r_L
+                _product(R[L - 1], (t0 - base[L - 1]) * n, m, n, W_loop.T, Q[k])  # SP Eq. (12), (13): loop O -> I; EFP Eq. (1), departs: O -> I
             j0 = (t0 - base[k]) * n                                     # keep step t0 in slot 0
             if j0 > 0:
                 R[k][:n] = R[k][j0:j0 + n]

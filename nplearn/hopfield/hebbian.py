@@ -43,10 +43,10 @@ def efp_numpy(x, s0, sb, beta, loop, gW, gb, gW_loop):
     rb = [np.clip(x, 0.0, 1.0)] + [np.clip(s_k, 0.0, 1.0) for s_k in sb]   # rho(s^beta)
     c = -1.0 / (beta * n)
     for l in range(1, L + 1):
-        gW[l - 1][...] = c * ((rb[l] - r0[l]).T @ r0[l - 1])                # EFP Eq. (6)
-        gb[l - 1][...] = c * (rb[l] - r0[l]).sum(axis=0)                    # EFP Eq. (6), bias
+        gW[l - 1][...] = c * ((rb[l] - r0[l]).T @ r0[l - 1])                # SP Eq. (14); EFP Eq. (6)
+        gb[l - 1][...] = c * (rb[l] - r0[l]).sum(axis=0)                    # SP Eq. (14); EFP Eq. (6): bias
     if loop:
-        gW_loop[...] = c * ((rb[1] - r0[1]).T @ r0[L])                      # EFP Eq. (6), O -> I
+        gW_loop[...] = c * ((rb[1] - r0[1]).T @ r0[L])                      # SP Eq. (14); EFP Eq. (6): O -> I
 
 
 # ---- Numba kernels: the same lines; each product written once, into the output ---------
@@ -84,7 +84,7 @@ def chl_numba(x, s0, sb, beta, loop, gW, gb, gW_loop):
         neg_l = neg[:gW[l - 1].size].reshape(gW[l - 1].shape)
         np.dot(r0[l].T, r0[l - 1], neg_l)                               # rho(s^0)_l^T rho(s^0)_{l-1}
         _scale(c, gW[l - 1], neg_l)                                     # EFP Eq. (5)
-        gb[l - 1][:] = c * (rb[l] - r0[l]).sum(axis=0)
+        gb[l - 1][:] = c * (rb[l] - r0[l]).sum(axis=0)                  # EFP Eq. (5), bias
     if loop:
         neg_l = neg[:gW_loop.size].reshape(gW_loop.shape)
         np.dot(rb[1].T, rb[L], gW_loop)
@@ -101,15 +101,17 @@ def efp_numba(x, s0, sb, beta, loop, gW, gb, gW_loop):
     for l in range(1, L + 1):
         dr = np.ascontiguousarray((rb[l] - r0[l]).T)                       # (n_l, n)
         np.dot(dr, r0[l - 1], gW[l - 1])
-        _scale(c, gW[l - 1], none)                                      # EFP Eq. (6)
-        gb[l - 1][:] = c * dr.sum(axis=1)
+        _scale(c, gW[l - 1], none)                                      # SP Eq. (14); EFP Eq. (6)
+        gb[l - 1][:] = c * dr.sum(axis=1)                               # SP Eq. (14); EFP Eq. (6): bias
     if loop:
         np.dot(np.ascontiguousarray((rb[1] - r0[1]).T), r0[L], gW_loop)
-        _scale(c, gW_loop, none)                                        # EFP Eq. (6), O -> I
+        _scale(c, gW_loop, none)                                        # SP Eq. (14); EFP Eq. (6): O -> I
 
 
-RULES = {"chl": {"numpy": chl_numpy, "numba": chl_numba},
-         "efp": {"numpy": efp_numpy, "numba": efp_numba}}
+#: The two Hebbian updates by name, each as its NumPy twin and Numba kernel: ``"chl"`` (EP, EFP
+#: Eq. 5) and ``"efp"`` (EFP Eq. 6). Not :data:`nplearn.rules.RULES`, the learning rules.
+HEBBIAN_UPDATES = {"chl": {"numpy": chl_numpy, "numba": chl_numba},
+                   "efp": {"numpy": efp_numpy, "numba": efp_numba}}
 
 
 def hebbian_update(net, rule, x, s_free, s_nudged, beta, backend="numba"):
@@ -181,8 +183,9 @@ def two_phase_update(net, rule, x, d, beta, s0=None, n_free=20, n_clamped=4, h=0
 
 def _check_rule(rule, backend, beta):
     from .phases import BACKENDS
-    if rule not in RULES:
-        raise ValueError(f"unknown Hebbian rule {rule!r}; choose one of {sorted(RULES)}")
+    if rule not in HEBBIAN_UPDATES:
+        raise ValueError(f"unknown Hebbian rule {rule!r}; choose one of "
+                         f"{sorted(HEBBIAN_UPDATES)}")
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     if not np.isfinite(beta) or beta == 0 or (rule == "efp" and beta < 0):
@@ -197,7 +200,7 @@ def _update(net, rule, backend, x, s0, sb, beta):
     gb = tuple(np.empty_like(b_l) for b_l in net.b[1:])
     loop = "W_loop" in net.params
     gW_loop = np.empty_like(net.W_loop) if loop else np.zeros((0, 0), net.dtype)
-    RULES[rule][backend](x, s0, sb, beta, loop, gW, gb, gW_loop)
+    HEBBIAN_UPDATES[rule][backend](x, s0, sb, beta, loop, gW, gb, gW_loop)
     g = {}
     for l in range(1, net.n_layers + 1):
         g[f"W{l}"], g[f"b{l}"] = gW[l - 1], gb[l - 1]

@@ -8,8 +8,15 @@ Every activation is an :class:`Activation` with two methods:
     the derivative ``f'(a)`` (DFA paper, Eq. 6-9). ``h = f(a)`` is passed too,
     because for tanh and the logistic the derivative is cheapest from ``h``.
 
+Here ``h`` is always the hidden RATE ``f(a)`` (the DFA paper's ``h_l``). In
+:mod:`nplearn.hopfield` and the Hopfield rules ``h`` is the Euler STEP size of EFP Eq. (7)
+instead, and the rate is ``rho(s)`` (``r`` in the code).
+
 The hard sigmoid ``rho(s) = clip(s, 0, 1)`` is the rate of the continuous
-Hopfield network (EFP paper, Sec. 2); its derivative is 1 on (0, 1), else 0.
+Hopfield network (EFP paper, Sec. 2). Here its derivative is 1 on the OPEN interval
+(0, 1), else 0 (at the kinks 0 and 1 it is 0, as ``relu'(0) = 0``); the Hopfield engine's
+``rho'`` (:func:`nplearn.hopfield.drho`) is 1 on the CLOSED interval [0, 1]. Why both are
+kept: docs page "Decisions", section "rho' at the ends of [0, 1]".
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -88,6 +95,9 @@ def _hard_sigmoid(a):
 
 
 def _dhard_sigmoid(a, h):
+    # 1 on the OPEN interval (0, 1), 0 at the kinks a = 0 and a = 1 (as relu'(0) = 0). The
+    # Hopfield engine's rho' (nplearn.hopfield.dynamics.drho) is 1 on the CLOSED [0, 1]:
+    # its states sit exactly at 0 or 1 after every clipped Euler step (docs/decisions.md).
     return ((a > 0) & (a < 1)).astype(a.dtype)
 
 

@@ -13,6 +13,10 @@ All updates are in place on ``p`` and on the state arrays; ``g`` may be used
 as scratch by the NumPy twins. Each returns ``True`` if an updated entry of ``p``
 is NaN or beyond ``+-bound`` (the training loop's divergence check, read in the
 same pass at no extra memory traffic; ``abs(p) <= bound`` is False for NaN).
+
+The papers print only the plain step, ``W(t+1) = W(t) - eta Delta W`` (PEPITA Eq. 6; the
+other papers in words), with ``g = -Delta W`` the rule's update direction; momentum,
+RMSProp and Adam are the usual textbook forms, written in the comments.
 """
 import numpy as np
 from numba import njit
@@ -20,7 +24,7 @@ from numba import njit
 
 # ---- NumPy twins: the readable form -----------------------------------------------------
 def sgd_numpy(p, g, lr, bound):
-    p -= lr * g                                           # p <- p - lr g
+    p -= lr * g                                           # PEPITA Eq. (6): p <- p - lr g
     return not np.all(np.abs(p) <= bound)
 
 
@@ -57,7 +61,7 @@ _jit = njit(cache=True, error_model="numpy")
 def sgd_numba(p, g, lr, bound):
     bad = False
     for i in range(p.size):
-        p[i] -= lr * g[i]
+        p[i] -= lr * g[i]                                 # PEPITA Eq. (6): p <- p - lr g
         bad |= not abs(p[i]) <= bound
     return bad
 
@@ -66,8 +70,8 @@ def sgd_numba(p, g, lr, bound):
 def momentum_numba(p, g, v, lr, mu, bound):
     bad = False
     for i in range(p.size):
-        v[i] = mu * v[i] + g[i]
-        p[i] -= lr * v[i]
+        v[i] = mu * v[i] + g[i]                           # v <- mu v + g
+        p[i] -= lr * v[i]                                 # p <- p - lr v
         bad |= not abs(p[i]) <= bound
     return bad
 
@@ -76,8 +80,8 @@ def momentum_numba(p, g, v, lr, mu, bound):
 def rmsprop_numba(p, g, r, lr, rho, eps, bound):
     bad = False
     for i in range(p.size):
-        r[i] = rho * r[i] + (1 - rho) * (g[i] * g[i])
-        p[i] -= lr * g[i] / (np.sqrt(r[i]) + eps)
+        r[i] = rho * r[i] + (1 - rho) * (g[i] * g[i])     # r <- rho r + (1 - rho) g^2
+        p[i] -= lr * g[i] / (np.sqrt(r[i]) + eps)         # p <- p - lr g / (sqrt(r) + eps)
         bad |= not abs(p[i]) <= bound
     return bad
 
@@ -86,9 +90,9 @@ def rmsprop_numba(p, g, r, lr, rho, eps, bound):
 def adam_numba(p, g, m, v, lr, beta1, beta2, eps, c1, c2, bound):
     bad = False
     for i in range(p.size):
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-        v[i] = beta2 * v[i] + (1 - beta2) * (g[i] * g[i])
-        p[i] -= (lr / c1) * m[i] / (np.sqrt(v[i] / c2) + eps)
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i]          # m <- b1 m + (1 - b1) g
+        v[i] = beta2 * v[i] + (1 - beta2) * (g[i] * g[i])  # v <- b2 v + (1 - b2) g^2
+        p[i] -= (lr / c1) * m[i] / (np.sqrt(v[i] / c2) + eps)   # bias-corrected step
         bad |= not abs(p[i]) <= bound
     return bad
 

@@ -37,7 +37,7 @@ FAMILIES = {"bp": "backprop", "fa": "feedback alignment", "dfa": "feedback align
             "sigprop_ct": "Hopfield network", "pepita": "forward only",
             "sigprop": "forward only", "snn_bp": "spiking", "snn_shallow": "spiking",
             "snn_sigprop": "spiking"}
-FAMILY_LINESTYLES = {"backprop": "-", "feedback alignment": "-", "Hopfield network": "--",
+FAMILY_DASHES = {"backprop": "-", "feedback alignment": "-", "Hopfield network": "--",
                      "forward only": "-.", "spiking": ":"}
 
 # Fixed colours for the rules we know of, so a rule looks the same in every figure. BP, the
@@ -75,7 +75,7 @@ def rule_family(rule):
 def rule_linestyle(rule):
     """The line style of the rule's family; dashed for unknown rules, whose hashed colour may
     repeat a known rule's (densely dotted if that rule is dashed too)."""
-    return FAMILY_LINESTYLES.get(FAMILIES.get(rule), (0, (1, 1)))
+    return FAMILY_DASHES.get(FAMILIES.get(rule), (0, (1, 1)))
 
 
 def rule_label(rule):

@@ -45,6 +45,22 @@ class LearningRule:
         ``dropout``, ``schedule``). They are chosen to learn small data sets in
         ``Classifier``'s default 20 epochs (docs page "Defaults", with the validation
         numbers behind each); the papers' own settings are spelled out separately.
+    B_ : dict of ndarray
+        The arrays the rule owns besides ``model.params``, set by :meth:`setup`, returned by
+        :meth:`state` (checkpoints save them as ``rule/<key>``) and, when trained, by
+        :meth:`learned_params`. One attribute name, four meanings by rule:
+
+        * FA, DFA, IFA, DRTP: the FIXED random feedback ``B_l``, keys ``"B1"``, ...;
+        * BDFA: the direct feedback ``<-w_l``, keys ``"B1"``, ..., TRAINED by its feedback
+          loss (Luo et al. Eq. 40-42);
+        * BFA: the backward network ``<-w_k`` and its biases, keys ``"V1", "c1"``, ...,
+          trained by reconstructing ``x`` (Eq. 23-29);
+        * PEPITA: the fixed input projection ``F`` (Eq. 2), key ``"F"`` (also ``F_``);
+        * snn_sigprop: the target generator ``S_1, d_1`` (sigprop Eq. 1), keys ``"S1"``,
+          ``"d1"``, trained by layer 1's loss.
+
+        BP has none; EP and EFP keep their persistent state under other names (their own
+        :meth:`state`); discrete sigprop keeps its generator in ``model.params``.
     """
 
     name = None

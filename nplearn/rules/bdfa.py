@@ -131,9 +131,9 @@ class BDFA(LearningRule):
             a_back = y @ self.B_[f"B{l}"].T                       # BFA Eq. (39): <-a_l = <-w_l y   (n, n_l)
             s = np.sum(a_back * fwd.h[l], axis=1)                 # <-a_l . h_l, one per example    (n,)
             loss = 1.0 - sigmoid(s)                               # BFA Eq. (40)-(41): l_l = 1 - sigmoid(<-a_l . h_l)
-            # BFA Eq. (42) prints -l_l y^T, shape (n_L,): not a gradient. The true one, batch mean:
+            # Eq. (42) as printed, -l_l y^T of shape (n_L,), is not a gradient. The true one, batch mean:
             # dl_l/d<-w_l = -sigmoid(s) (1 - sigmoid(s)) h_l y^T, and sigmoid(s) (1 - sigmoid(s)) = (1 - l_l) l_l
-            g[f"B{l}"] = -(((1.0 - loss) * loss / n)[:, None] * fwd.h[l]).T @ y   # BFA Eq. (40)-(42)
+            g[f"B{l}"] = -(((1.0 - loss) * loss / n)[:, None] * fwd.h[l]).T @ y   # BFA Eq. (40)-(42), departs: the true gradient, not Eq. (42)'s -l_l y^T
             total += float(loss.mean())
             if trace is not None:
                 self._trace_layer(trace, l, y, a_back, s, loss, g)

@@ -71,7 +71,8 @@ class EFP(HopfieldRule):
     beta : float > 0
         Clamping factor (1.0).
     h : float
-        Euler step size (0.5).
+        Euler step size of EFP Eq. (7) (0.5); not a hidden rate, which ``h`` is in the
+        feedforward rules.
     lr_layers : tuple of float, optional
         ``alpha_l`` per weight matrix ``W_1..W_L`` (then ``W_loop`` if trained).
         ``None``: :meth:`default_lr_layers` (Table 1's rates for 2 or 3 hidden layers).
@@ -140,9 +141,10 @@ class EFP(HopfieldRule):
                                  f"just before; start a batch with loop=0")
             start = carry[1]
         x = self.inputs(model, x)
-        # free phase from `start`, clamped phase from s0, then the update
+        # free phase from `start`, clamped phase from s0, then the update:
+        # SP Eq. (13), (14); EFP Eq. (1), (6), (7)
         s0, sb, g = two_phase_update(model, "efp", x, Y, self.beta, start, self.n_free,
-                                     self.n_clamped, self.h)               # EFP Eq. (1), (6), (7)
+                                     self.n_clamped, self.h)
         # Sec. 3.2.2: the next call on this batch continues from s0; none after the last
         self.carry_ = (loop, s0) if loop + 1 < self.num_loops else None
         self.fill(model, x, Y, s0, sb, g, trace, stats, beta=self.beta,

@@ -103,7 +103,8 @@ class EP(HopfieldRule):
         Nudge strength in the convention ``C = 1/2 ||s_L - d||^2`` (reference ``beta / 2``).
         ``None``: 1.0 for one hidden layer, 2.0 for more (reference 0.5 and 1).
     h : float
-        Euler step size (0.5).
+        Euler step size of EFP Eq. (7) (0.5); not a hidden rate, which ``h`` is in the
+        feedforward rules.
     lr_layers : tuple of float, optional
         Rate per weight layer ``W_1..W_L`` (its bias shares it), multiplied into ``g``.
         ``None``: by depth (:data:`DEPTH_DEFAULTS`), ``(0.2, 0.1)`` for one hidden layer.

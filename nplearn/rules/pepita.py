@@ -73,8 +73,9 @@ class PEPITA(LearningRule):
 
     Attributes
     ----------
-    F_ : dict
-        ``{"F": ndarray of shape (n_0, n_L)}``, fixed after :meth:`setup` (as ``B_``).
+    F_ : ndarray of shape (n_0, n_L)
+        The fixed projection ``F`` (Eq. 2), drawn by :meth:`setup`: the array ``B_["F"]``
+        (what :meth:`state` saves).
     """
 
     name = "pepita"

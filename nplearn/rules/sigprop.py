@@ -52,10 +52,8 @@ Decisions
   AND pixels, the dense formula unchanged. The authors' code instead averages the per-pixel
   channel dot over the ``H*W`` pixels, which divides these logits by ``H*W``: a softmax
   temperature of Eq. (9) that depends on the map size. Kept the sum: it is Eq. (6) as
-  printed, one code path, and on the digits it learned better (conv (16, 3, 1, 1) + 100,
-  Adam, 50 epochs, validation error of seeds 0/1/2: sum 5.56/4.86/5.56, 3.47/3.47/3.47,
-  10.42/9.03/14.58 % at lr 2e-3, 4e-3, 8e-3; mean 5.56/4.86/6.25, 5.56/13.19/10.42,
-  24.31/15.28/13.89 % and chance at 1.6e-2). ``tests/test_sigprop.py`` writes the logits out.
+  printed, one code path, and on the digits it learned better (the numbers: docs page
+  "Decisions", sigprop). ``tests/test_sigprop.py`` writes the logits out.
 * The labels of Eq. (9) are the batch's own ``y*``: with one target per class (the
   generator "conditioned on the classes, producing a single target for each class",
   Sec. IV) the logits are ``(n, m)`` and the interleaving encoding of Sec. III-C reduces
@@ -169,14 +167,14 @@ class Sigprop(LearningRule):
                     rows.append((l, E, None, None))
                 continue
             z.append(compare(h[l], t[l], model.comparison))      # SP Eq. (6)-(8): z_l = O(h_l, t_l)
-            losses.append(model.loss.loss(z[l], Y))              # SP Eq. (9): L_pred = CE(y*, z_l)
+            losses.append(model.loss.loss(z[l], Y))              # SP Eq. (9), departs: logits +O_dot where Eq. (9) prints -O_dot
             E = (model.loss.output(z[l]) - Y) / n                # SP Eq. (9): dL_pred/dz_l, batch mean
             dh, dt = compare_backward(h[l], t[l], E, model.comparison)   # dL/dh_l, dL/dt_l
             if l == 1:                                           # t_1 from the generator, Eq. (1) or (10)
                 g_gen, dh_gen = generate_backward(model.params, model.generator, model.f, dt,
                                                   cache["gen"])
                 g.update(g_gen)                                  # L_1 trains S_1, d_1 through t_1
-                dh = dh if dh_gen is None else dh + dh_gen       # Eq. (10): t_1 depends on h_1
+                dh = dh if dh_gen is None else dh + dh_gen       # SP Eq. (10): t_1 depends on h_1
                 gW_t, gb_t = 0.0, 0.0
             else:                                                # t path, t_{l-1} held constant
                 gW_t, gb_t, _ = model.layer_backward(l, dt, cache["t", l])   # SP Eq. (2)-(3): through t_l

@@ -45,7 +45,8 @@ class SigpropCT(EFP):
     beta : float > 0
         Clamping factor of Eq. (13).
     h : float
-        Euler step size (0.5).
+        Euler step size of EFP Eq. (7) (0.5); not a hidden rate, which ``h`` is in the
+        feedforward rules.
     lr_layers : tuple of float, optional
         Rate per weight matrix ``W_1..W_L`` then ``W_loop`` (= ``S_1``) if trained.
         ``None``: EFP's :meth:`~nplearn.rules.EFP.default_lr_layers`, the loop at the output

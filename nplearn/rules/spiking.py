@@ -357,8 +357,10 @@ class SpikingSigprop(_SpikingRule):
         """``L_pred`` (Eq. 9) with one target per class: ``dL/dH`` and ``dL/dT``.
 
         ``H`` ``(n, n_i)``, ``Tg`` ``(m, n_i)``; logits ``H @ Tg.T`` ``(n, m)``, softmax
-        cross-entropy with the one-hot ``Y``, mean over the ``n`` rows."""
-        z = H @ Tg.T                                             # SP Eq. (9): O_dot(h_i, t_i)
+        cross-entropy with the one-hot ``Y``, mean over the ``n`` rows. The logits are
+        ``+O_dot`` where Eq. (9) prints ``-O_dot``, as in :mod:`nplearn.rules.sigprop`
+        (with ``-O_dot`` the loss would make the least similar target the prediction)."""
+        z = H @ Tg.T                                             # SP Eq. (9), departs: logits +O_dot where Eq. (9) prints -O_dot
         p = np.exp(z - z.max(axis=1, keepdims=True))
         e = (p / p.sum(axis=1, keepdims=True) - Y) / H.shape[0]  # dCE/dz
         return e @ Tg, e.T @ H

@@ -30,7 +30,10 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
         Hyperparameters of the rule.
     conv : sequence of tuples, optional
         Conv layers ``(channels, kernel, stride[, padding])`` before the dense hidden layers:
-        the model is then a :class:`~nplearn.nn.ConvNet` (BP, FA, DFA; other rules raise).
+        a :class:`~nplearn.nn.ConvNet` for BP, FA, DFA, DRTP and PEPITA, sigprop's
+        :class:`~nplearn.rules.sigprop_net.SigpropNet` and the spiking rules'
+        :class:`~nplearn.snn.SpikingConvNet` with conv layers; IFA, BFA, BDFA, EP and EFP raise
+        a ValueError (dense networks only).
     image_shape : tuple (C, H, W), optional
         Shape of one input image, required with ``conv`` (``C*H*W == n_features``).
     pool : int
@@ -38,7 +41,8 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
 
     Returns
     -------
-    model : MLP, ConvNet, or the network ``rule.make_model`` builds (``HopfieldNet`` for EP, EFP)
+    model : MLP, ConvNet, or the network ``rule.make_model`` builds (``HopfieldNet`` for EP,
+        EFP and sigprop_ct, ``SigpropNet`` for sigprop, ``SpikingConvNet`` for ``snn_*``)
     rule : LearningRule
     """
     rule = get_rule(rule, **(rule_params or {}))
