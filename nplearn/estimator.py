@@ -189,12 +189,64 @@ class Classifier(ClassifierMixin, BaseEstimator):
         return self._train(X, y, 1, eval_sets, callbacks, eval_train, fresh=first)
 
     def trace_step(self, X, y, classes=None):
-        """Run ONE update on the batch ``(X, y)`` and return every intermediate.
+        """Make ONE training update on the batch ``(X, y)`` and return it whole.
 
-        The dict uses the paper's names: ``x, a_1, h_1, ..., y_hat, e, delta_1, ...,
-        dW_1, db_1, ...`` (``dW_l`` is the paper's ``delta W_l`` of DFA Eq. 10,
-        before the learning rate) and ``loss``. The network is created first if
-        needed, so this works before ``fit``.
+        The update is the one training makes (rule, optimiser and their state as ``fit``
+        would use them; the estimator moves on by one step). The network is created first
+        if needed, so this works before ``fit``. The guide: ``docs/trace.md``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like, optional
+            All labels, needed on the first call unless ``y`` has every class.
+
+        Returns
+        -------
+        nplearn.rules.record.StepRecord
+            A ``dict`` in computing order (``record["delta_1"]``), each key with its
+            equation (``record.equation("delta_1")`` is ``"DFA Eq. (8)"`` for DFA) and
+            description; ``record.entries`` lists ``(name, value, equation, description,
+            kind)``. Its sections, in order:
+
+            * inputs ``x``, ``y``;
+            * ``W1_before``, ``b1_before``, ... for every trained array (a rule's trained
+              feedback too), then the rule's fixed arrays (``B1``, ``F``, ...);
+            * the intermediates under the paper's names, in the order the rule computes
+              them, e.g. for the DFA family ``a_1, h_1, fprime_1`` (``f'(a_1)``), ...,
+              ``a_L, y_hat, loss, e, delta_1, ...``; each rule's own too (BFA's backward
+              network, PEPITA's modulated pass ``x_err, h_1_err``, EP/EFP's ``s_free_l,
+              s_nudged_l``, sigprop's targets ``t_l`` and losses ``L_l``, the spiking
+              rules' voltages ``v_l`` and spikes ``s_l``);
+            * the update directions ``dW_1, db_1, ...`` (and ``dB_1``, ``dV_1``,
+              ``dS_1`` of a trained feedback): the rule's update ``-g`` in the paper's
+              sign (DFA Eq. 10's ``delta W_l``), before the learning rate (EP, EFP and
+              sigprop_ct: before the per-layer rate ``alpha_l`` too);
+            * ``W1_applied``, ...: the change the optimiser actually made. Only plain SGD
+              makes it ``lr * dW_1``: RMSprop divides each entry by the root of its running
+              mean square (``-lr g / (sqrt(r) + eps)``), Adam uses bias-corrected running
+              means (``-lr m_hat / (sqrt(v_hat) + eps)``), momentum adds past steps;
+              ``record.equation("W1_applied")`` names the formula. Then ``W1_after``, ...:
+              the arrays after the step, with ``W1_after == W1_before + W1_applied``
+              exactly, bit for bit.
+
+            ``record.params`` names the trained arrays. A rule that updates several
+            times per batch (EFP's loop, ``num_loops`` calls, each applied before the
+            next) returns the first call's record; ``record.calls`` holds one record
+            per call, the last one's ``W1_after`` being the weights after the batch.
+
+        Examples
+        --------
+        >>> import numpy as np, nplearn
+        >>> d = nplearn.load_dataset("digits")
+        >>> clf = nplearn.Classifier(rule="bp", hidden_sizes=(5,), random_state=0)
+        >>> rec = clf.trace_step(d.x_train[:4], d.y_train[:4], classes=np.arange(10))
+        >>> W2 = rec["W2_before"]                           # the weights delta_1 was made with
+        >>> np.allclose(rec["delta_1"], (rec["e"] @ W2) * (1 - rec["h_1"] ** 2))
+        True
+        >>> bool(np.all(rec["W1_before"] + rec["W1_applied"] == rec["W1_after"]))
+        True
         """
         check_classifier_params(self.get_params(deep=False))
         first = not hasattr(self, "model_")
@@ -203,12 +255,8 @@ class Classifier(ClassifierMixin, BaseEstimator):
             self._init(X, _classes(y, "y") if classes is None else _classes(classes, "classes"))
         y_idx = self._encode(y)
         Y = one_hot(y_idx, len(self.classes_), self.model_.dtype)
-        tr = train_step(self.model_, self.rule_, self.optimizer_,
-                        X.astype(self.model_.dtype, copy=False), Y, rng=self._rng, trace=True)
-        # the rule's matrices (feedback B_l, a fixed loop), not per-example state such as EP's
-        # persistent particles, which belong to the training set rather than to this step
-        tr.update({k: v for k, v in self.rule_.state().items() if not k.startswith("particle")})
-        return tr
+        return train_step(self.model_, self.rule_, self.optimizer_,
+                          X.astype(self.model_.dtype, copy=False), Y, rng=self._rng, trace=True)
 
     # --------------------------------------------------------------- prediction
     def decision_function(self, X):

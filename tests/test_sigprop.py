@@ -165,7 +165,7 @@ def test_updates_shapes_dtypes_stats_and_trace(conv, rng):
     np.testing.assert_allclose(stats["loss"], sum(losses), rtol=1e-5)      # Eq. (4)
     np.testing.assert_allclose(stats["layer_loss"], losses, rtol=1e-5)
     assert stats["n_errors"] == int(np.sum(model.logits(x).argmax(1) != Y.argmax(1)))
-    assert trace["t_1"].shape == (6, 3, model.sizes[1]) and "dS2" in trace
+    assert trace["t_1"].shape == (6, 3, model.sizes[1]) and "dS_2" in trace
     assert np.array_equal(trace["dW_1"], -g["W1"])
     assert len(model.hidden(x)) == model.n_layers - 1
 

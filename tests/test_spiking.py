@@ -345,7 +345,7 @@ def test_trace_step_holds_the_papers_intermediates(mode, digits):
     for l in range(1, L + 1):
         np.testing.assert_array_equal(tr2[f"dW_{l}"], -g[f"W{l}"])
     if mode:
-        assert {"t_1", "L_1", "gen_v", "gen_s", "dS1", "dd1"} <= set(tr)
+        assert {"t_1", "L_1", "gen_v", "gen_s", "dS_1", "dd_1"} <= set(tr)
         assert tr["t_1"].shape == (T, 10, m.sizes[1])
 
 

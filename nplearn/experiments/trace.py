@@ -52,8 +52,8 @@ def trace(rule, dataset="digits", hidden_sizes=(16, 12), n_samples=8, epochs=0, 
     Returns
     -------
     dict
-        ``record`` (trace_step's dict), ``figure``, ``rule``, ``settings`` and, with
-        ``out_dir``, ``files``.
+        ``record`` (trace_step's :class:`~nplearn.rules.record.StepRecord`), ``figure``,
+        ``rule``, ``settings`` and, with ``out_dir``, ``files``.
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
@@ -90,6 +90,14 @@ def _page(rule, record, png, dataset, where):
         f"<td>{p.array.shape[0]}×{p.array.shape[1]}</td>"
         f"<td>{np.min(p.array):.3g}</td><td>{np.max(p.array):.3g}</td></tr>"
         for p in step_panels(record, rule))
+    entries = "\n".join(
+        f"<tr><td>{_e(kind)}</td><td><code>{_e(name)}</code></td><td>{_e(_shape(value))}</td>"
+        f"<td class=\"text\">{_e(equation)}</td><td class=\"text\">{_e(text)}</td></tr>"
+        for call in _calls(record) for name, value, equation, text, kind in _entries(call))
+    calls = len(_calls(record))
+    loop = (f" The rule updates {calls} times per batch, each update applied before the "
+            f"next: the figure shows the first call, the table below every call's entries "
+            f"(the second's start with <code>loop</code> = 1)." if calls > 1 else "")
     loss = record.get("loss")
     title = f"nplearn trace: one {rule.upper()} update on {dataset}, {where}"
     return f"""<!DOCTYPE html>
@@ -105,8 +113,9 @@ def _page(rule, record, png, dataset, where):
 <h1>{_e(title)}</h1>
 <p class="note">Batch loss {_e(f"{loss:.5g}" if loss is not None else "–")}. Columns are the
 layers (input left, output right); rows what a matrix is. Each heatmap has its own colour
-scale: white 0, red positive, blue negative. δW is the change of the weights before the
-learning rate.</p>
+scale: white 0, red positive, blue negative. δW is the rule's update direction (the change
+of the weights before the learning rate); ΔW applied is the change the optimiser actually
+made, and the weights after the step are the weights before plus it, bit for bit.{loop}</p>
 <figure><img alt="every matrix of one {_e(rule.upper())} update"
 src="data:image/png;base64,{base64.b64encode(png).decode('ascii')}"></figure>
 <h2>The matrices</h2>
@@ -114,6 +123,11 @@ src="data:image/png;base64,{base64.b64encode(png).decode('ascii')}"></figure>
 <tr><th>row</th><th>layer</th><th>record key</th><th>symbol (LaTeX)</th><th>equation</th>
 <th>shape</th><th>min</th><th>max</th></tr>
 {rows}
+</table>
+<h2>Every entry of the record, in computing order</h2>
+<table>
+<tr><th>section</th><th>key</th><th>shape</th><th>equation</th><th>what</th></tr>
+{entries}
 </table>
 </main>
 </body>
@@ -123,6 +137,23 @@ src="data:image/png;base64,{base64.b64encode(png).decode('ascii')}"></figure>
 
 def _e(text):
     return html.escape(str(text), quote=True)
+
+
+def _calls(record):
+    return getattr(record, "calls", (record,))
+
+
+def _entries(record):
+    """``(name, value, equation, description, kind)`` of a record (a plain dict: untagged)."""
+    if hasattr(record, "entries"):
+        return record.entries
+    return [(k, v, "", "", "") for k, v in record.items()]
+
+
+def _shape(value):
+    shape = np.shape(value)
+    return "×".join(map(str, shape)) if shape else f"{value:.5g}" if isinstance(
+        value, (float, np.floating)) else str(value)
 
 
 def add_arguments(p):

@@ -2,16 +2,21 @@
 titled with the paper's symbol and equation number.
 
 ``step_panels(record, rule)`` is the one place that reads the record's layout: it turns the
-dict of ``trace_step`` (keys ``x, h_1, delta_1, dW_1, B_1, ...``) into an ordered list of
-:class:`Panel` (row, column, symbol, equation, array). ``plot_step`` draws panels and knows
-nothing of the record, so a change of the record's layout is a change of the adapter only.
+:class:`~nplearn.rules.record.StepRecord` of ``trace_step`` (keys ``x, W1_before, h_1,
+delta_1, dW_1, W1_applied, B1, ...``) into an ordered list of :class:`Panel` (row, column,
+symbol, equation, array). ``plot_step`` draws panels and knows nothing of the record, so a
+change of the record's layout is a change of the adapter only. The equation of a panel is
+the record's tag (:meth:`StepRecord.equation <nplearn.rules.record.StepRecord.equation>`);
+the tables below give the symbols, and the tags for a plain dict of the same keys.
 
 Columns are the layers, input on the left and output on the right; rows are what a matrix
-is: the forward pass, a second pass (PEPITA's modulated pass, the nudged phase of EP / EFP,
-sigprop's targets, BFA's backward network), the error signals, the fixed or learned
-feedback, and the update. Biases and pre-activations ``a_l`` are left out (``h_l = f(a_l)``
-is shown). Each panel has its own symmetric colour scale: white is 0, red positive, blue
-negative, and the title gives the largest magnitude.
+is: the weights before the step, the forward pass, a second pass (PEPITA's modulated pass,
+the nudged phase of EP / EFP, sigprop's targets, BFA's backward network), the error
+signals, the fixed or learned feedback, the rule's update direction and the change the
+optimiser applied. Biases, pre-activations ``a_l``, ``f'(a_l)``, dropout masks and the
+weights after the step are left out (``h_l = f(a_l)`` is shown; the weights after are the
+weights before plus the applied change). Each panel has its own symmetric colour scale:
+white is 0, red positive, blue negative, and the title gives the largest magnitude.
 """
 import re
 from collections import namedtuple
@@ -21,7 +26,8 @@ import numpy as np
 from . import style
 
 Panel = namedtuple("Panel", "key row col symbol equation array")
-ROWS = ("forward pass", "second pass", "error signal", "feedback", "update")
+ROWS = ("weights", "forward pass", "second pass", "error signal", "feedback", "update",
+        "applied step")
 
 # Paper short names and their equation numbers, per rule: key kind -> "Eq. (n)".
 # The DFA paper's numbering serves BP, FA, DFA and IFA (Nøkland 2016, Eq. 1-10).
@@ -53,8 +59,9 @@ def step_panels(record, rule):
 
     Parameters
     ----------
-    record : dict
-        ``Classifier.trace_step``'s dict (or one of the same keys).
+    record : StepRecord or dict
+        ``Classifier.trace_step``'s record (or a dict of the same keys). For a rule that
+        updates several times per batch (EFP's loop) it is one call's record.
     rule : str
         The rule's name (``"dfa"``, ...), for the symbols and equation numbers.
 
@@ -74,7 +81,10 @@ def step_panels(record, rule):
             continue                              # scalars (loss, beta), biases, per-sample
         p = _panel(key, A, rule, L, eq)
         if p is not None:
-            panels.append(p)
+            tag = record.equation(key) if hasattr(record, "equation") else ""
+            if p.row == "applied step":
+                tag = tag.split(":")[0]                 # "RMSprop (lr 0.003)": the label
+            panels.append(p._replace(equation=tag) if tag else p)
     order = {r: i for i, r in enumerate(ROWS)}
     return sorted(panels, key=lambda p: (order[p.row], p.col))
 
@@ -84,8 +94,8 @@ def plot_step(record, rule, *, title=None, loss=None):
 
     Parameters
     ----------
-    record : dict
-        ``Classifier.trace_step``'s dict; read through :func:`step_panels`.
+    record : StepRecord or dict
+        ``Classifier.trace_step``'s record; read through :func:`step_panels`.
     rule : str
         The rule's name.
     title : str, optional
@@ -156,6 +166,9 @@ def _n_layers(record):
 
 def _panel(key, A, rule, L, eq):
     """The Panel of one record entry, or None to leave it out."""
+    m = re.fullmatch(r"(.+)_(before|applied|after)", key)
+    if m:
+        return _around(key, A, rule, L, eq, *m.groups())
     m = re.fullmatch(r"([A-Za-z_]+?)_?(\d+)?(_err)?", key)
     base, l, err = (m.group(1), int(m.group(2)) if m.group(2) else None, m.group(3)) if m \
         else (key, None, None)
@@ -233,9 +246,43 @@ def _panel(key, A, rule, L, eq):
     if base == "delta_back":
         return P("error signal", L - l, rf"\delta \overleftarrow{{a}}_{{{l}}}",
                  "BFA Eq. (27)-(28)")
-    if key in ("S1", "dS1"):
-        return P("update" if key == "dS1" else "feedback", 0,
-                 r"-\partial L_1 / \partial S_1" if key == "dS1" else r"S_1",
+    if key in ("S1", "dS1", "dS_1"):
+        return P("feedback" if key == "S1" else "update", 0,
+                 r"S_1" if key == "S1" else r"-\partial L_1 / \partial S_1",
                  "SP Eq. (1), (9): the target generator")
+    if key == "e_err":
+        return P("error signal", L, r"e^{err}", "PEPITA Eq. (5)")
+    if base == "s_nudged_minus":
+        return P("second pass", l, rf"s^{{-\beta}}_{{{l}}}", eq.get("nudged", "") + ", -beta")
+    if base == "dL_dh":
+        return P("error signal", l, rf"\partial L_{{{l}}} / \partial h_{{{l}}}", "SP Eq. (9)")
+    if base == "dL_dt":
+        return P("error signal", l, rf"\partial L_{{{l}}} / \partial t_{{{l}}}", "SP Eq. (9)")
+    if base in ("fprime", "fprime_back", "mask", "u", "E", "H", "T", "y_target", "gen_sg",
+                "sg"):
+        return None      # f'(a_l), masks, generator currents, dL/dz: in the record, not drawn
     row = "update" if key.startswith("d") else "forward pass"
     return P(row, l or 0, key.replace("_", r"\_"), "")
+
+
+def _around(key, A, rule, L, eq, name, when):
+    """Panels of ``<name>_before`` and ``<name>_applied`` (``_after`` is left out: it is the
+    sum of the two). Forward weights ``W_l`` go in the rows "weights" and "applied step";
+    a trained feedback or loop array in the rows of its own key ("feedback" before,
+    "applied step" applied). Biases are left out."""
+    m = re.fullmatch(r"W(\d+)", name)
+    if when == "after" or (m is None and name[0] in "bcd"):
+        return None
+    if m:
+        l = int(m.group(1))
+        if when == "before":
+            return Panel(key, "weights", l, rf"W_{{{l}}}", "before the step", A)
+        return Panel(key, "applied step", l, rf"\Delta W_{{{l}}}\ \mathrm{{applied}}",
+                     "the optimiser's change", A)
+    p = _panel(name, A, rule, L, eq)
+    if p is None:
+        return None
+    if when == "before":
+        return p._replace(key=key)
+    return p._replace(key=key, row="applied step", symbol=rf"\Delta {p.symbol}\ \mathrm{{applied}}",
+                      equation="the optimiser's change")

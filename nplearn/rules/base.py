@@ -27,6 +27,7 @@ import numpy as np
 
 from ..nn import MLP, ConvNet, get_activation
 from ..nn.conv_geometry import image_shape_for
+from .record import put
 
 
 class LearningRule:
@@ -72,6 +73,19 @@ class LearningRule:
     #: Rule calls (and optimiser steps) per minibatch. EFP's Sec. 3.2.2 loop sets it to
     #: ``num_loops``; :func:`nplearn.train.train_step` honours it.
     steps_per_batch = 1
+
+    #: Equation tags of a traced step (:class:`~nplearn.rules.record.StepRecord`): the
+    #: inputs ``x``, ``y``, the hidden and output layers, the loss, the error, the hidden
+    #: ``delta_l`` (and the ``f'(a_l)`` they use), the rule's fixed feedback and the update
+    #: direction. Each rule names its own paper's numbers.
+    equations = {"x": "DFA Eq. (1)", "y": "DFA Eq. (4)", "hidden": "DFA Eq. (1)-(2)",
+                 "output": "DFA Eq. (3)", "loss": "DFA Eq. (4)", "e": "DFA Eq. (5)",
+                 "delta": "DFA Eq. (6)", "feedback": "", "update": "DFA Eq. (10)"}
+    #: ``delta_l`` in words for the trace, formatted with ``l``, ``n = l + 1``, ``k = L - l``
+    #: and ``next`` (``delta_{l+1}``, or ``e`` when ``l + 1 = L``).
+    delta_formula = "(W_{n}^T {next}) ⊙ f'(a_{l})"
+    #: Whether :meth:`deltas` computes ``delta_{L-1}`` first (BP, FA) or ``delta_1`` (DFA).
+    deltas_top_down = False
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, conv=None,
                    image_shape=None, pool=2):
@@ -159,9 +173,31 @@ class LearningRule:
             stats["loss"] = model.loss.loss(fwd.a[-1], Y)
             stats["n_errors"] = int(np.sum(fwd.a[-1].argmax(1) != Y.argmax(1)))
         if trace is not None:
-            fill_trace(trace, model, fwd, e, delta, g, Y)
+            fill_trace(trace, model, fwd, e, delta, g, Y, rule=self,
+                       loss=None if stats is None else stats["loss"])
         g.update(self.feedback_updates(model, x, Y, fwd, trace=trace, stats=stats))
         return g
+
+    def describe_delta(self, l, L):
+        """``delta_l`` in words for the trace (:attr:`delta_formula`), e.g.
+        ``"(B_1 e) ⊙ f'(a_1)"``."""
+        nxt = "e" if l + 1 == L else f"delta_{l + 1}"
+        return self.delta_formula.format(l=l, n=l + 1, k=L - l, next=nxt)
+
+    def describe_update(self, l, L):
+        """``(dW_l, db_l)`` in words for the trace: Eq. (10) in batch form, before the
+        learning rate (a conv layer also sums over the output pixels)."""
+        post, pre = ("e" if l == L else f"delta_{l}"), ("x" if l == 1 else f"h_{l - 1}")
+        return (f"-{post}^T {pre} / n, before the learning rate",
+                f"-mean({post}), before the learning rate")
+
+    def trace_state(self):
+        """The rule's fixed arrays a traced step records before its forward pass, as
+        ``[(key, array, equation, description), ...]``: :meth:`state` without the arrays
+        the optimiser trains (those are recorded before and after the step)."""
+        learned = self.learned_params()
+        return [(k, v, self.equations.get("feedback", ""), f"fixed feedback {k}, drawn once")
+                for k, v in self.state().items() if k not in learned]
 
     def feedback_updates(self, model, x, Y, fwd, trace=None, stats=None):
         """Update directions of the rule's trainable feedback, keyed like :meth:`learned_params`.
@@ -198,25 +234,60 @@ class LearningRule:
         return f"{type(self).__name__}({args})"
 
 
-def fill_trace(trace, model, fwd, e, delta, g, Y):
-    """Store one step under the paper's names: ``x, a_1, h_1, ..., y, y_hat, e,
-    delta_1, ..., dW_1, db_1, ...`` and the rule's feedback ``B_l``.
+def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None, extra=()):
+    """Store one step under the paper's names, in the order it was computed.
 
-    Shapes are the forward pass's: for a conv layer ``a_l`` and ``delta_l`` are maps
-    ``(n, C_l, Ho_l, Wo_l)`` and ``h_l`` the pooled activities, flat ``(n, n_l)``.
+    ``x, y`` (only if not recorded yet: the trainer records its inputs first), then per
+    layer ``a_l``, ``h_l``, ``fprime_l`` = ``f'(a_l)`` (and ``mask_l`` with dropout), the
+    output ``a_L``, ``y_hat``, the loss ``J``, ``e``, the hidden ``delta_l`` in the order
+    the rule made them, and the update directions ``dW_l``, ``db_l``, each tagged with
+    ``rule``'s :attr:`~LearningRule.equations` when ``trace`` is a
+    :class:`~nplearn.rules.record.StepRecord`. ``extra``, ``[(key, value, equation,
+    description), ...]``, are what the rule computed between ``e`` and the ``delta_l``
+    (PEPITA's modulated pass).
+
+    Shapes are the forward pass's: for a conv layer ``a_l``, ``fprime_l`` and ``delta_l``
+    are maps ``(n, C_l, Ho_l, Wo_l)`` and ``h_l`` the pooled activities, flat ``(n, n_l)``.
+    With dropout, ``h_l`` and ``fprime_l`` already hold the scaled mask ``mask_l``.
 
     ``dW_l`` is the paper's ``delta W_l = -g_W_l`` of Eq. (10) (the change before
     the learning rate), so its sign matches the paper, not the optimiser.
     """
-    L = model.n_layers
-    trace["x"], trace["y"], trace["e"], trace["y_hat"] = fwd.h[0], Y, e, fwd.y_hat
+    rule = LearningRule() if rule is None else rule      # a direct call: the DFA paper's tags
+    eq, L = rule.equations, model.n_layers
+    if "x" not in trace:
+        put(trace, "x", fwd.h[0], eq["x"], "the input batch, one example per row", "input")
+        put(trace, "y", Y, eq["y"], "the one-hot targets", "input")
+    if fwd.mask[0] is not None:
+        put(trace, "mask_0", fwd.mask[0], "dropout (Srivastava et al. 2014)",
+            "the input's dropout mask, scaled by 1 / (1 - p)")
+        put(trace, "h_0", fwd.h[0], "dropout (Srivastava et al. 2014)", "x ⊙ mask_0")
     for l in range(1, L + 1):
-        trace[f"a_{l}"] = fwd.a[l]
-        if l < L:
-            trace[f"h_{l}"] = fwd.h[l]
-            trace[f"delta_{l}"] = delta[l]
-        trace[f"dW_{l}"] = -g[f"W{l}"]
-        trace[f"db_{l}"] = -g[f"b{l}"]
+        pre = "x" if l == 1 else f"h_{l - 1}"
+        op = f"conv(W_{l}, {pre})" if model.is_conv(l) else f"W_{l} {pre}"
+        put(trace, f"a_{l}", fwd.a[l], eq["output" if l == L else "hidden"],
+            f"a_{l} = {op} + b_{l}, the pre-activation")
+        if l == L:
+            put(trace, "y_hat", fwd.y_hat, eq["output"], f"y_hat = f_y(a_{L}), the output")
+            break
+        put(trace, f"h_{l}", fwd.h[l], eq["hidden"], f"h_{l} = f(a_{l})")
+        put(trace, f"fprime_{l}", fwd.df[l], eq.get("fprime", eq["delta"]),
+            f"f'(a_{l}), the slope of f at a_{l}")
+        if fwd.mask[l] is not None:
+            put(trace, f"mask_{l}", fwd.mask[l], "dropout (Srivastava et al. 2014)",
+                f"the dropout mask of h_{l}, scaled by 1 / (1 - p); in h_{l} and fprime_{l}")
+    if loss is None:
+        loss = model.loss.loss(fwd.a[-1], Y)
+    put(trace, "loss", loss, eq["loss"], "J, the batch-mean loss before the update")
+    put(trace, "e", e, eq["e"], "e = y_hat - y, the output error")
+    for key, value, equation, text in extra:
+        put(trace, key, value, equation, text)
+    for l in (range(L - 1, 0, -1) if rule.deltas_top_down else range(1, L)):
+        put(trace, f"delta_{l}", delta[l], eq["delta"], f"delta_{l} = {rule.describe_delta(l, L)}")
+    for l in range(1, L + 1):
+        dW, db = rule.describe_update(l, L)
+        put(trace, f"dW_{l}", -g[f"W{l}"], eq["update"], f"dW_{l} = {dW}", "direction")
+        put(trace, f"db_{l}", -g[f"b{l}"], eq["update"], f"db_{l} = {db}", "direction")
     return trace
 
 

@@ -53,6 +53,7 @@ import numpy as np
 from ..nn import get_activation
 from ..nn.init import feedback_uniform
 from .base import LearningRule, check_number, forward_path
+from .record import put
 
 sigmoid = get_activation("logistic").f      # sigma(x) = 1 / (1 + e^{-x}) of Eq. (31)
 
@@ -74,6 +75,13 @@ class BDFA(LearningRule):
 
     name = "bdfa"
     paper = "Luo, Fu & Glass (2017), arXiv:1702.07097, Eq. (30)-(42), (51)"
+    # tags of the traced step: the forward phase (32)-(38), then the feedback's (39)-(42)
+    equations = {"x": "BFA Eq. (32)", "y": "BFA Eq. (30)", "hidden": "BFA Eq. (32)-(33)",
+                 "output": "BFA Eq. (34)", "loss": "BFA Eq. (30)", "e": "BFA Eq. (35)",
+                 "delta": "BFA Eq. (36)-(37)", "update": "BFA Eq. (38)",
+                 "feedback": "BFA Eq. (39)"}
+    delta_formula = "(<-w_{l} e) ⊙ f'(a_{l})"
+
     def __init__(self, alpha=0.0):
         self.alpha = check_number(self.name, "alpha", alpha, low=0)
 
@@ -128,8 +136,21 @@ class BDFA(LearningRule):
             g[f"B{l}"] = -(((1.0 - loss) * loss / n)[:, None] * fwd.h[l]).T @ y   # BFA Eq. (40)-(42), departs: the true gradient, not Eq. (42)'s -l_l y^T
             total += float(loss.mean())
             if trace is not None:
-                trace[f"a_back_{l}"], trace[f"feedback_loss_{l}"] = a_back, loss
-                trace[f"dB_{l}"] = -g[f"B{l}"]
+                self._trace_layer(trace, l, y, a_back, s, loss, g)
         if stats is not None:
             stats["feedback_loss"] = total
         return g
+
+    def _trace_layer(self, trace, l, y, a_back, s, loss, g):
+        """Layer ``l`` of the feedback's training under the paper's names (Eq. 39-42)."""
+        if l == 1 and self.alpha:
+            put(trace, "y_target", y, "BFA Eq. (51)", f"y' = y + {self.alpha:g} y_hat, the "
+                "output features the feedback learns from")
+        y_name = "y'" if self.alpha else "y"
+        put(trace, f"a_back_{l}", a_back, "BFA Eq. (39)", f"<-a_{l} = <-w_{l} {y_name}")
+        put(trace, f"align_{l}", s, "BFA Eq. (40)-(41)", f"<-a_{l} . h_{l}, one per example")
+        put(trace, f"feedback_loss_{l}", loss, "BFA Eq. (40)-(41)",
+            f"l_{l} = 1 - sigmoid(<-a_{l} . h_{l}), one per example")
+        put(trace, f"dB_{l}", -g[f"B{l}"], "BFA Eq. (40)-(42)", f"-dl_{l}/d<-w_{l} = ((1 - l_{l}) "
+            f"l_{l} h_{l})^T {y_name} / n (the gradient; Eq. 42 as printed is not one), "
+            "before the learning rate", "direction")

@@ -65,6 +65,7 @@ import numpy as np
 from ..nn import Forward, get_loss
 from ..nn.init import feedback_uniform
 from .base import LearningRule, check_choice
+from .record import put
 
 
 #: The reconstruction losses of ``x_loss`` (module docstring, Decisions).
@@ -82,6 +83,14 @@ class BFA(LearningRule):
 
     name = "bfa"
     paper = "Luo, Fu & Glass (2017), arXiv:1702.07097, Eq. (15)-(29)"
+    # tags of the traced step: the forward phase (12)-(22), then the backward one (23)-(29)
+    equations = {"x": "BFA Eq. (12)", "y": "BFA Eq. (15)", "hidden": "BFA Eq. (12)-(13)",
+                 "output": "BFA Eq. (14)", "loss": "BFA Eq. (15)", "e": "BFA Eq. (17)",
+                 "delta": "BFA Eq. (18)-(19)", "update": "BFA Eq. (20)-(22)",
+                 "feedback": "BFA Eq. (23)-(25)"}
+    delta_formula = "(<-w_{k} {next}) ⊙ f'(a_{l})"
+    deltas_top_down = True
+
     def __init__(self, x_loss="mse"):
         self.x_loss = check_choice(self.name, "x_loss", x_loss, X_LOSSES)
 
@@ -158,14 +167,38 @@ class BFA(LearningRule):
         if stats is not None:
             stats["feedback_loss"] = get_loss(self.x_loss).loss(back.a[L], x)   # BFA Eq. (16)
         if trace is not None:
-            trace["x_hat"], trace["e_back"] = back.h[L], e_back
-            for k in range(1, L + 1):
-                trace[f"a_back_{k}"] = back.a[k]
-                if k < L:
-                    trace[f"h_back_{k}"] = back.h[k]
-                    trace[f"delta_back_{k}"] = delta_back[k]
-                trace[f"dV_{k}"], trace[f"dc_{k}"] = -g[f"V{k}"], -g[f"c{k}"]
+            self._trace_backward(trace, model, x, back, e_back, delta_back, g, stats)
         return g
+
+    def _trace_backward(self, trace, model, x, back, e_back, delta_back, g, stats):
+        """The backward phase under the paper's names, in computing order (Eq. 23-29)."""
+        L = model.n_layers
+        for k in range(1, L + 1):
+            pre = "y" if k == 1 else f"h_back_{k - 1}"
+            put(trace, f"a_back_{k}", back.a[k], "BFA Eq. (23)-(25)",
+                f"<-a_{k} = <-w_{k} {pre} + c_{k}, the backward network's pre-activation")
+            if k < L:
+                put(trace, f"h_back_{k}", back.h[k], "BFA Eq. (23)-(24)", f"<-h_{k} = f(<-a_{k})")
+                put(trace, f"fprime_back_{k}", back.df[k], "BFA Eq. (27)-(28)",
+                    f"f'(<-a_{k}), the slope of f at <-a_{k}")
+        put(trace, "x_hat", back.h[L], "BFA Eq. (25)", f"x_hat = f_x(<-a_{L}), the "
+            f"reconstruction of x from y ({self.x_loss})")
+        loss = (stats["feedback_loss"] if stats is not None
+                else get_loss(self.x_loss).loss(back.a[L], x))
+        put(trace, "feedback_loss", loss, "BFA Eq. (16)", "the reconstruction loss, "
+            "batch mean" + ("" if self.x_loss == "mse" else " (binary cross-entropy)"))
+        put(trace, "e_back", e_back, "BFA Eq. (26)", "<-e = x_hat - x, the reconstruction error")
+        for k in range(L - 1, 0, -1):
+            nxt = "<-e" if k + 1 == L else f"delta_back_{k + 1}"
+            put(trace, f"delta_back_{k}", delta_back[k], "BFA Eq. (27)-(28)",
+                f"delta <-a_{k} = (W_{L - k} {nxt}) ⊙ f'(<-a_{k})")
+        for k in range(1, L + 1):
+            post = "<-e" if k == L else f"delta_back_{k}"
+            pre = "y" if k == 1 else f"h_back_{k - 1}"
+            put(trace, f"dV_{k}", -g[f"V{k}"], "BFA Eq. (29)", f"delta <-w_{k} = -{post}^T "
+                f"{pre} / n, before the learning rate", "direction")
+            put(trace, f"dc_{k}", -g[f"c{k}"], "BFA Eq. (29)", f"-mean({post}), the bias of "
+                f"<-w_{k}, before the learning rate", "direction")
 
 
 def generate(model, rule, labels=None):

@@ -26,6 +26,9 @@ class BP(LearningRule):
 
     name = "bp"
     paper = "Rumelhart, Hinton & Williams (1986); as DFA paper Eq. (6)"
+    equations = {**LearningRule.equations, "delta": "DFA Eq. (6)"}
+    delta_formula = "(W_{n}^T {next}) ⊙ f'(a_{l})"
+    deltas_top_down = True
 
     def deltas(self, model, fwd, e):
         L, W = model.n_layers, model.W

@@ -33,6 +33,8 @@ class DFA(LearningRule):
 
     name = "dfa"
     paper = "Nøkland (2016), NeurIPS 29, Eq. (8)"
+    equations = {**LearningRule.equations, "delta": "DFA Eq. (8)", "feedback": "DFA Eq. (8)"}
+    delta_formula = "(B_{l} e) ⊙ f'(a_{l})"
 
     def __init__(self, shared_feedback=False):
         self.shared_feedback = check_flag(self.name, "shared_feedback", shared_feedback)

@@ -58,6 +58,10 @@ class DRTP(LearningRule):
 
     name = "drtp"
     paper = "Frenkel, Lefebvre & Bol (2021), Front. Neurosci. 15:629892, Sec. 2"
+    # the DRTP paper is cited by section (module docstring); its delta is DFA Eq. (8), y* for e
+    equations = {**LearningRule.equations, "delta": "DRTP Sec. 2: DFA Eq. (8), y* for e",
+                 "feedback": "DRTP Sec. 2"}
+    delta_formula = "(B_{l} y*) ⊙ f'(a_{l}), y* = y_hat - e the one-hot target"
 
     def setup(self, model, rng):
         n, L = model.sizes, model.n_layers

@@ -83,6 +83,12 @@ class EFP(HopfieldRule):
     name = "efp"
     paper = "Kohan, Rietman & Siegelmann (2018), arXiv:1808.03357, Eq. (1), (6)-(8)"
     connectivity = "loop"
+    # tags of the traced step: the free and clamped phases, the cost, the update, the loop
+    equations = {"x": "EFP Eq. (1)", "y": "EFP Eq. (1), (3)", "free": "EFP Eq. (1), (7)",
+                 "nudged": "EFP Eq. (1), (7)", "loss": "EFP Eq. (3)", "e": "EFP Eq. (1), (3)",
+                 "update": "EFP Eq. (6)", "feedback": "EFP Eq. (1)", "loop": "EFP Sec. 3.2.2",
+                 "start": "EFP Sec. 3.2.2", "beta": "EFP Eq. (1)", "rates": "EFP Table 1"}
+    update_formula = "(1/beta) (rho(s^beta_{l}) - rho(s^0_{l}))^T rho(s^0_{pre}) / n"
     defaults = {**HopfieldRule.defaults, "learning_rate": 3.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=2, beta=1.0, h=0.5, lr_layers=None,
@@ -141,7 +147,8 @@ class EFP(HopfieldRule):
                                      self.n_clamped, self.h)
         # Sec. 3.2.2: the next call on this batch continues from s0; none after the last
         self.carry_ = (loop, s0) if loop + 1 < self.num_loops else None
-        self.fill(model, x, Y, s0, sb, g, trace, stats)
+        self.fill(model, x, Y, s0, sb, g, trace, stats, beta=self.beta,
+                  start=None if trace is None else start or model.zero_state(x.shape[0]))
         return self.scale(model, g)
 
     def feedback_pairs(self, model):

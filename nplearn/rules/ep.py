@@ -200,12 +200,15 @@ class EP(HopfieldRule):
             s0, sb, g = two_phase_update(model, "chl", x, Y, beta, start, n_free, n_clamped,
                                          h)                      # EFP Eq. (1)-(5), (7)
         self._store(idx, s0)
-        self.fill(model, x, Y, s0, sb, g, trace, stats)
-        if trace is not None:
-            trace["beta"] = beta
-            for l, s_l in enumerate(start or model.zero_state(x.shape[0]), start=1):
-                trace[f"s_start_{l}"] = s_l                  # where the free phase began
+        self.fill(model, x, Y, s0, sb, g, trace, stats, beta=beta,
+                  start=None if trace is None else start or model.zero_state(x.shape[0]),
+                  s_minus=sm if self.symmetric_nudge else None)
         return self.scale(model, g)
+
+    def trace_state(self):
+        """As :meth:`HopfieldRule.trace_state`, without the persistent particles: they are
+        state of the training set, not of this step (``s_start_l`` holds the batch's)."""
+        return [t for t in super().trace_state() if not t[0].startswith("particle_")]
 
     def state(self):
         """The input map and the persistent particles ``particle_1 .. particle_L``."""

@@ -36,6 +36,9 @@ class FA(LearningRule):
 
     name = "fa"
     paper = "Lillicrap et al. (2016), Nat. Commun. 7:13276; as DFA paper Eq. (7)"
+    equations = {**LearningRule.equations, "delta": "DFA Eq. (7)", "feedback": "DFA Eq. (7)"}
+    delta_formula = "(B_{l} {next}) ⊙ f'(a_{l})"
+    deltas_top_down = True
 
     def setup(self, model, rng):
         n = model.sizes

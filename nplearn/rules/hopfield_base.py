@@ -34,6 +34,7 @@ import numpy as np
 
 from ..hopfield import HopfieldNet
 from .base import LearningRule, check_number
+from .record import put
 
 
 def fit_input_map(X):
@@ -83,6 +84,14 @@ class HopfieldRule(LearningRule):
     deltas = None                      # no delta_l: no update angles against BP's
     #: Hyperparameters whose ``None`` means "the default for the network's depth" (EP).
     none_by_depth = ()
+    #: Equation tags of a traced step, EFP's numbering (which numbers EP's equations too).
+    equations = {"x": "EFP Eq. (1)", "y": "EFP Eq. (3)", "start": "EFP Eq. (7)",
+                 "beta": "EFP Eq. (4)", "free": "EFP Eq. (1), (2), (7)",
+                 "nudged": "EFP Eq. (3), (4), (7)", "loss": "EFP Eq. (3)", "e": "EFP Eq. (3)",
+                 "update": "EFP Eq. (5)", "feedback": "EFP Eq. (1)", "rates": "EP reference code"}
+    #: ``Delta W_l`` in words for the trace, formatted with ``l`` and ``pre`` (layer ``l-1``).
+    update_formula = ("(1/beta) (rho(s^beta_{l})^T rho(s^beta_{pre}) - rho(s^0_{l})^T "
+                      "rho(s^0_{pre})) / n")
 
     def default_init(self, activation):
         """Glorot uniform weights, zero biases (the EP reference code)."""
@@ -175,19 +184,83 @@ class HopfieldRule(LearningRule):
             g["W_loop"] *= self.rates_[model.n_layers]
         return g
 
-    def fill(self, model, x, Y, s_free, s_nudged, g, trace, stats):
-        """``stats`` (loss at the free fixed point, errors) and ``trace`` (paper names)."""
+    def fill(self, model, x, Y, s_free, s_nudged, g, trace, stats, start=None, beta=None,
+             s_minus=None):
+        """``stats`` (loss at the free fixed point, errors) and ``trace``: the step under the
+        paper's names, in computing order (``x`` is the batch as the network reads it).
+
+        ``start`` is the state the free phase began from, ``beta`` the clamping factor of
+        this call, ``s_minus`` the second nudged state of EP's symmetric nudge. The
+        directions ``dW_l`` are the paper's ``Delta W_l``, before the per-layer rate
+        ``alpha_l`` (:meth:`scale`) and the learning rate.
+        """
         if stats is not None:
             stats["loss"] = model.loss.loss(s_free[-1], Y)                 # EFP Eq. (3)
             stats["n_errors"] = int(np.sum(s_free[-1].argmax(1) != Y.argmax(1)))   # EFP Eq. (8)
-        if trace is not None:
-            trace["x"], trace["y"] = x, Y
-            for l in range(1, model.n_layers + 1):
-                trace[f"s_free_{l}"], trace[f"s_nudged_{l}"] = s_free[l - 1], s_nudged[l - 1]
-                trace[f"dW_{l}"], trace[f"db_{l}"] = -g[f"W{l}"], -g[f"b{l}"]   # Delta W, pre-rate
-            if "W_loop" in g:
-                trace["dW_loop"] = -g["W_loop"]
-            trace["e"] = s_free[-1] - Y                                    # s_out - d
+        if trace is None:
+            return
+        eq, L = self.equations, model.n_layers
+        if "x" not in trace:                                # a direct call: the batch itself
+            put(trace, "x", x, eq["x"], "the input batch as the network reads it", "input")
+            put(trace, "y", Y, eq["y"], "the targets d", "input")
+        elif self.input_map_:
+            put(trace, "x_map", x, eq["x"], "x through the input map, (x - input_lo) * "
+                "input_scale: the input the network reads, through rho = clip(., 0, 1)")
+        if beta is not None:
+            put(trace, "beta", float(beta), eq["beta"], "the clamping factor of this call")
+        for l, s_l in enumerate(start or (), start=1):
+            put(trace, f"s_start_{l}", s_l, eq["start"], f"s_{l} where the free phase began")
+        for l in range(1, L + 1):
+            put(trace, f"s_free_{l}", s_free[l - 1], eq["free"],
+                f"s^0_{l}, layer {l} after the free phase (beta = 0)")
+        loss = stats["loss"] if stats is not None else model.loss.loss(s_free[-1], Y)
+        put(trace, "loss", loss, eq["loss"], "C = 1/2 ||s^0_L - d||^2 at the free state, "
+            "batch mean")
+        put(trace, "e", s_free[-1] - Y, eq["e"], "s^0_L - d: the output's error, dC/ds_L")
+        for l in range(1, L + 1):
+            put(trace, f"s_nudged_{l}", s_nudged[l - 1], eq["nudged"],
+                f"s^beta_{l}, layer {l} after the clamped phase from s^0")
+        for l in range(1, L + 1) if s_minus is not None else ():
+            put(trace, f"s_nudged_minus_{l}", s_minus[l - 1], eq["nudged"],
+                f"s^-beta_{l}, layer {l} after the clamped phase with -beta")
+        for l in range(1, L + 1):
+            rate = f"before the rate alpha_{l} = {self.rates_[l - 1]:g} and the learning rate"
+            text = self._formula(l, "x" if l == 1 else l - 1, s_minus)
+            put(trace, f"dW_{l}", -g[f"W{l}"], eq["update"], f"Delta W_{l} = {text}, {rate}",
+                "direction")
+            put(trace, f"db_{l}", -g[f"b{l}"], eq["update"], f"Delta b_{l} (a weight from a "
+                f"unit of rate 1), {rate}", "direction")
+        if "W_loop" in g:
+            text = self._formula(1, L, s_minus)
+            put(trace, "dW_loop", -g["W_loop"], eq["update"], f"Delta W_loop = {text} (from "
+                f"s_L to s_1), before its rate {self.rates_[L]:g} and the learning rate",
+                "direction")
+
+    def _formula(self, l, pre, s_minus):
+        text = self.update_formula.format(l=l, pre=pre)
+        if s_minus is not None:                             # EP's symmetric nudge
+            text = text.replace("(1/beta)", "(1/(2 beta))").replace("s^0", "s^-beta")
+        return text
+
+    def trace_state(self):
+        """The input map (if fitted), the fixed loop and the per-layer rates ``alpha_l``
+        that :meth:`scale` folds into ``g``, for the trace."""
+        out = [(k, v, eq, text) for k, v, eq, text in super().trace_state()
+               if k not in ("input_lo", "input_scale")]
+        for k, text in (("input_lo", "the input map's per-feature minimum"),
+                        ("input_scale", "the input map's 1 / (maximum - minimum)")):
+            if k in self.input_map_:
+                out.append((k, self.input_map_[k], self.equations["x"], text))
+        out = [(k, v, eq, "the fixed loop from s_L to s_1" if k == "W_loop" else text)
+               for k, v, eq, text in out]
+        layers = [str(l) for l in range(1, len(self.rates_) + 1)]
+        if layers and self.connectivity == "loop" and getattr(self, "train_loop", False):
+            layers[-1] = "loop"                             # the last rate is W_loop's
+        for l, rate in zip(layers, self.rates_):
+            out.append((f"alpha_{l}", rate, self.equations["rates"],
+                        f"the rate of W_{l}{'' if l == 'loop' else f' and b_{l}'}, folded "
+                        f"into g = -alpha_{l} Delta W_{l}"))
+        return out
 
     def state(self):
         """The fitted input map (empty if the identity), for checkpoints."""

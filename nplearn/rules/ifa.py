@@ -27,6 +27,10 @@ class IFA(LearningRule):
 
     name = "ifa"
     paper = "Nøkland (2016), NeurIPS 29, Eq. (9)"
+    equations = {**LearningRule.equations, "delta": "DFA Eq. (9)", "feedback": "DFA Eq. (9)"}
+
+    def describe_delta(self, l, L):
+        return "(B_1 e) ⊙ f'(a_1)" if l == 1 else f"(W_{l} delta_{l - 1}) ⊙ f'(a_{l})"
 
     def setup(self, model, rng):
         self.require_dense(model)

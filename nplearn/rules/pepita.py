@@ -85,6 +85,12 @@ class PEPITA(LearningRule):
     defaults = {"activation": "relu", "loss": "softmax_ce", "optimizer": "sgd",
                 "optimizer_params": {"momentum": 0.9}, "learning_rate": 0.1,
                 "schedule": "multistep:60", "dropout": 0.1}
+    # tags of the traced step: the standard pass (1), the error, the modulated pass (2),
+    # the postsynaptic factors and the update (3)-(5)
+    equations = {"x": "PEPITA Eq. (1)", "y": "PEPITA Alg. 1", "hidden": "PEPITA Eq. (1)",
+                 "output": "PEPITA Eq. (1)", "loss": "PEPITA Alg. 1", "e": "PEPITA Alg. 1",
+                 "delta": "PEPITA Eq. (3)-(4)", "fprime": "PEPITA Eq. (1)",
+                 "update": "PEPITA Eq. (3)-(5)", "feedback": "PEPITA Eq. (2)"}
 
     def __init__(self, F_scale=0.1, output_error="standard", presynaptic="modulated"):
         self.F_scale = check_number(self.name, "F_scale", F_scale, low=0)
@@ -114,6 +120,20 @@ class PEPITA(LearningRule):
         if any(model.is_conv(l) for l in range(1, model.n_layers + 1)):
             return []
         return [("F", self.F_.T, forward_path(model, 0))]
+
+    def describe_delta(self, l, L):
+        """PEPITA's postsynaptic factor of layer ``l`` (Eq. 3-4), in the trace's ``delta_l``."""
+        return (f"h_{l} - h_{l}^err (before pooling for a conv layer), the postsynaptic "
+                f"factor of Eq. (3)-(4), in delta's place")
+
+    def describe_update(self, l, L):
+        """``-Delta W_l`` of Eq. (3)-(5) in words: the trace's sign is the descent's."""
+        post = ("e^err" if self.output_error == "modulated" else "e") if l == L else \
+            f"delta_{l}"
+        pre = ("x_err" if l == 1 else f"h_{l - 1}_err") if self.presynaptic == "modulated" \
+            else ("x" if l == 1 else f"h_{l - 1}")
+        return (f"-Delta W_{l} = -{post}^T {pre} / n (the paper's W <- W - eta Delta W), "
+                f"before the learning rate", "0: PEPITA trains no biases (Sec. 4.1)")
 
     def modulated_pass(self, model, x, e, fwd):
         """Eq. (2): the forward pass on ``x + F e`` with the standard pass's dropout masks."""
@@ -161,9 +181,20 @@ class PEPITA(LearningRule):
             stats["loss"] = model.loss.loss(fwd.a[-1], Y)
             stats["n_errors"] = int(np.sum(fwd.a[-1].argmax(1) != Y.argmax(1)))
         if trace is not None:
-            fill_trace(trace, model, fwd, e, post, g, Y)
-            trace["x_err"] = err.h[0]
-            for l in range(1, model.n_layers):
-                trace[f"h_{l}_err"] = err.h[l]
-            trace["F"] = self.F_
+            fill_trace(trace, model, fwd, e, post, g, Y, rule=self,
+                       loss=None if stats is None else stats["loss"],
+                       extra=self._trace_modulated(model, err, post))
         return g
+
+    def _trace_modulated(self, model, err, post):
+        """The modulated pass (Eq. 2) as ``fill_trace`` entries, in computing order."""
+        L, eq = model.n_layers, "PEPITA Eq. (2)"
+        out = [("x_err", err.h[0], eq, "h_0^err = x + F e, the input modulated by the error")]
+        for l in range(1, L):
+            pre = "x_err" if l == 1 else f"h_{l - 1}_err"
+            out.append((f"a_{l}_err", err.a[l], eq, f"a_{l}^err = W_{l} {pre} + b_{l}"))
+            out.append((f"h_{l}_err", err.h[l], eq, f"h_{l}^err = f(a_{l}^err)"))
+        if self.output_error == "modulated":
+            out.append(("e_err", post[L], "PEPITA Eq. (5), the authors' code",
+                        "e^err = f_y(a_L^err) - y, the modulated pass's error, in Eq. (5)"))
+        return out

@@ -75,6 +75,7 @@ Decisions
 import numpy as np
 
 from .base import LearningRule
+from .record import direction_key, put
 from .sigprop_net import SigpropNet, check_options
 from .sigprop_targets import compare, compare_backward, generate_backward
 
@@ -102,6 +103,9 @@ class Sigprop(LearningRule):
     defaults = {"activation": "leaky_relu", "loss": "softmax_ce", "optimizer": "adam",
                 "learning_rate": 8e-3}
     deltas = None                      # no delta_l of a global error: AlignmentRecorder skips it
+    # tags of the traced step's inputs, loss and feedback (the rest: :meth:`_trace`)
+    equations = {"x": "SP Eq. (1)", "y": "SP Eq. (9)", "loss": "SP Eq. (4)",
+                 "update": "SP Eq. (9), Sec. IV", "feedback": "SP Eq. (1)"}
 
     def __init__(self, generator="target_only", output="target", comparison="dot", sparse=None):
         check_options(generator, output, comparison, sparse)
@@ -135,8 +139,10 @@ class Sigprop(LearningRule):
             One-hot labels.
         rng : ignored (no dropout)
         trace : dict, optional
-            Filled with ``x, y, h_l, t_l, z_l, L_l, dW_l, db_l`` (``dW = -g``) and the
-            generator's ``dS1, dd1``.
+            Filled in computing order: the forward pass ``a_l, h_l, fprime_l, t_l`` (the
+            generator's ``u_1 = S_1 c_m + d_1`` before ``t_1``), then per layer ``z_l``,
+            ``L_l``, ``E_l``, ``dL_dh_l``, ``dL_dt_l``, and the directions ``dW_l, db_l``
+            (``-g``) and the generator's ``dS_1, dd_1``.
         stats : dict, optional
             Receives ``"loss"`` (``J``, Eq. 4), ``"layer_loss"`` and ``"n_errors"`` (of
             the network's prediction).
@@ -149,6 +155,7 @@ class Sigprop(LearningRule):
         n, L = x.shape[0], model.n_layers
         h, t, cache = model.forward(x)                           # SP Eq. (1)-(3), (10)
         g, losses, z = {}, [], [None]
+        rows = [] if trace is not None else None          # the backward half, for the trace
         for l in range(1, L + 1):
             W, b = f"W{l}", f"b{l}"
             if not model.is_target_layer(l):                     # Fig. 2b: the classification layer
@@ -156,6 +163,8 @@ class Sigprop(LearningRule):
                 g[W], g[b], _ = model.layer_backward(l, E, cache["h", l])
                 losses.append(model.loss.loss(h[l], Y))
                 z.append(h[l])
+                if rows is not None:
+                    rows.append((l, E, None, None))
                 continue
             z.append(compare(h[l], t[l], model.comparison))      # SP Eq. (6)-(8): z_l = O(h_l, t_l)
             losses.append(model.loss.loss(z[l], Y))              # SP Eq. (9), departs: logits +O_dot where Eq. (9) prints -O_dot
@@ -171,21 +180,81 @@ class Sigprop(LearningRule):
                 gW_t, gb_t, _ = model.layer_backward(l, dt, cache["t", l])   # SP Eq. (2)-(3): through t_l
             gW_h, gb_h, _ = model.layer_backward(l, dh, cache["h", l])   # h path, h_{l-1} held constant
             g[W], g[b] = gW_h + gW_t, gb_h + gb_t
+            if rows is not None:
+                rows.append((l, E, dh, dt))
         if stats is not None:
             stats["loss"] = float(sum(losses))                   # SP Eq. (4): J = sum_l L(h_l, t_l)
             stats["layer_loss"] = losses
             stats["n_errors"] = int(np.sum(z[L].argmax(1) != Y.argmax(1)))
         if trace is not None:
-            trace["x"], trace["y"] = x, Y
-            for l in range(1, L + 1):
-                trace[f"h_{l}"], trace[f"z_{l}"], trace[f"L_{l}"] = h[l], z[l], losses[l - 1]
-                if l < len(t):
-                    trace[f"t_{l}"] = t[l]
-                trace[f"dW_{l}"], trace[f"db_{l}"] = -g[f"W{l}"], -g[f"b{l}"]
-            for k in g:
-                if k[0] in "Sd":
-                    trace[f"d{k}"] = -g[k]
+            self._trace(trace, model, x, Y, h, t, cache, z, losses, rows, g)
         return g
+
+    def _trace(self, trace, model, x, Y, h, t, cache, z, losses, rows, g):
+        """The step under the paper's names, in computing order (:meth:`updates`)."""
+        L, f, cmp = model.n_layers, model.f, model.comparison
+        if "x" not in trace:
+            put(trace, "x", x, "SP Eq. (1)", "the input batch, one example per row", "input")
+            put(trace, "y", Y, "SP Eq. (9)", "the one-hot labels y*", "input")
+        for l in range(1, L + 1):
+            a, out = cache["h", l][:2]                   # pre-activation, pre-pooling output
+            pre = "x" if l == 1 else f"h_{l - 1}"
+            op = f"conv(W_{l}, {pre})" if model.is_conv(l) else f"W_{l} {pre}"
+            eq = "SP Eq. (1)" if l == 1 else "SP Eq. (2)-(3)"
+            if not model.is_target_layer(l):
+                put(trace, f"a_{l}", a, "SP Fig. 2b", f"a_{l} = {op} + b_{l}: the "
+                    f"classification layer's logits")
+                put(trace, f"h_{l}", h[l], "SP Fig. 2b", f"h_{l} = a_{l} (no f)")
+                continue
+            put(trace, f"a_{l}", a, eq, f"a_{l} = {op} + b_{l}, the pre-activation")
+            put(trace, f"h_{l}", h[l], eq, f"h_{l} = f(a_{l})"
+                + (" pooled, flat" if model.is_conv(l) else ""))
+            put(trace, f"fprime_{l}", f.df(a, out), eq, f"f'(a_{l}), the slope of f at a_{l}")
+            if l == 1:
+                C, u1 = cache["gen"][:2]
+                put(trace, "c", C, "SP Eq. (1)", "c_m, the one-hot context of every class, "
+                    "one per row")
+                put(trace, "u_1", u1, "SP Eq. (1)", "S_1 c_m + d_1, the generator's "
+                    "pre-activation")
+                text = ("t_1 = f(S_1 c_m + d_1), one target per class" if
+                        model.generator == "target_only" else
+                        "t_1 = h_1 f(S_1 c_m + d_1) + f(S_2 c_m + d_2), per example and class")
+                put(trace, "t_1", t[1], "SP Eq. (1)" if model.generator == "target_only"
+                    else "SP Eq. (10)", text)
+            elif l < len(t):
+                put(trace, f"t_{l}", t[l], eq, f"t_{l} = f({op.replace('h_', 't_')} + b_{l}), "
+                    f"the same weights on t_{l - 1}")
+        for l, E, dh, dt in rows:
+            if dh is None:                               # the classification layer
+                put(trace, f"L_{l}", losses[l - 1], "SP Fig. 2b",
+                    f"CE(y*, h_{l}) of the detached h_{l - 1}, batch mean")
+                put(trace, f"E_{l}", E, "SP Fig. 2b", f"(softmax(h_{l}) - y*) / n")
+                continue
+            put(trace, f"z_{l}", z[l], "SP Eq. (6)-(8)" if cmp == "dot" else "SP Eq. (7)-(8)",
+                f"z_{l} = O_{cmp}(h_{l}, t_{l}), one score per example and class")
+            put(trace, f"L_{l}", losses[l - 1], "SP Eq. (9)",
+                f"L_pred = CE(y*, z_{l}), batch mean")
+            put(trace, f"E_{l}", E, "SP Eq. (9)", f"(softmax(z_{l}) - y*) / n = dL_{l}/dz_{l}")
+            put(trace, f"dL_dh_{l}", dh, "SP Eq. (9), Sec. IV", f"dL_{l}/dh_{l}, "
+                f"h_{l - 1} held constant" + (" (Eq. 10: t_1's path too)"
+                                              if l == 1 and model.generator != "target_only"
+                                              else ""))
+            put(trace, f"dL_dt_{l}", dt, "SP Eq. (9), Sec. IV", f"dL_{l}/dt_{l}, "
+                + ("into the generator" if l == 1 else f"t_{l - 1} held constant"))
+        put(trace, "loss", float(sum(losses)), "SP Eq. (4)", "J = sum_l L_l, each layer's "
+            "loss before the update (no layer descends J itself)")
+        for l in range(1, L + 1):
+            own = f"L_{l}" if model.is_target_layer(l) else f"CE of layer {l}"
+            paths = ("its h path" if l == 1 or not model.is_target_layer(l)
+                     else "its h and t paths")
+            put(trace, f"dW_{l}", -g[f"W{l}"], "SP Eq. (9), Sec. IV", f"-d{own}/dW_{l} "
+                f"through {paths} (its own loss only), before the learning rate", "direction")
+            put(trace, f"db_{l}", -g[f"b{l}"], "SP Eq. (9), Sec. IV", f"-d{own}/db_{l}, "
+                f"before the learning rate", "direction")
+        for k in (k for k in g if k[0] in "Sd"):
+            put(trace, direction_key(k), -g[k], "SP Eq. (1), (9)" if k[1] == "1"
+                else "SP Eq. (10)", f"-dL_1/d{k} through t_1, before the learning rate",
+                "direction")
 
     def layer_losses(self, model, x, Y):
         """``[L_1, ..., L_L]``: each layer's ``L_pred`` (Eq. 9) on ``(x, Y)``; the last is the

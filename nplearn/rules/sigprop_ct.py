@@ -58,6 +58,11 @@ class SigpropCT(EFP):
 
     name = "sigprop_ct"
     paper = "Kohan, Rietman & Siegelmann (2023), IEEE TNNLS, Sec. V, Eq. (11)-(14)"
+    # the free phase, then the output nudged toward d, which W_loop carries to layer 1 (12)
+    equations = {**EFP.equations, "x": "SP Eq. (13)", "y": "SP Eq. (12)-(13)",
+                 "free": "SP Eq. (13), beta = 0", "nudged": "SP Eq. (12)-(13)",
+                 "e": "SP Eq. (12)-(13)", "update": "SP Eq. (14)", "feedback": "SP Eq. (12)",
+                 "loop": "SP Sec. V (EFP Sec. 3.2.2)"}
     defaults = {**EFP.defaults, "learning_rate": 4.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=1, beta=1.0, h=0.5, lr_layers=None,

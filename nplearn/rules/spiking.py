@@ -56,6 +56,7 @@ from ..nn.conv_geometry import image_shape_for
 from ..nn.init import get_init
 from ..snn import DIGITS_CONV, SpikingConvNet, arctan_surrogate_grad, if_backward, if_forward
 from .base import LearningRule
+from .record import put
 
 
 class _SpikingRule(LearningRule):
@@ -74,6 +75,11 @@ class _SpikingRule(LearningRule):
     #: The network reads images: callers should pass ``image_shape`` (``Dataset.image_shape``)
     #: even without ``conv``, as the rule brings its own conv layers.
     needs_image_shape = True
+    #: Tags of a traced step's inputs, loss and directions (the layers: :meth:`trace_layer`).
+    equations = {"x": "SP Sec. VI-A", "y": "SP Eq. (4)", "loss": "SP Eq. (4)",
+                 "update": "SP Sec. VI", "feedback": "SP Eq. (1)"}
+    #: Whether the hidden layers' backward pass reads the surrogate ``g'`` (Eq. 17).
+    surrogate = True
 
     def __init__(self, conv=DIGITS_CONV, time_steps=4):
         self.conv = conv
@@ -126,26 +132,50 @@ class _SpikingRule(LearningRule):
             stats["loss"] = model.loss.loss(y, Y)
             stats["n_errors"] = int(np.sum(y.argmax(1) != Y.argmax(1)))
         if trace is not None:
-            trace.update({"y": Y, f"o_{L}": o, f"a_{L}": y, "y_hat": y_hat, "e": y_hat - Y,
-                          f"dW_{L}": -g[f"W{L}"], f"db_{L}": -g[f"b{L}"]})
+            put(trace, f"o_{L}", o, "SP Sec. VI-A", f"o^t = W_{L} h_{L - 1}^t + b_{L}, the "
+                "classifier at every step (T, n, m)")
+            put(trace, f"a_{L}", y, "SP Sec. VI-A", "y = mean_t o^t, the logits")
+            put(trace, "y_hat", y_hat, "SP Eq. (4)", "softmax(y)")
+            put(trace, "loss", stats["loss"] if stats is not None else model.loss.loss(y, Y),
+                "SP Eq. (4)", "the classifier's cross-entropy, batch mean")
+            put(trace, "e", y_hat - Y, "SP Eq. (4)", "e = softmax(y) - y*, the output error "
+                "(dJ/dy = e / n)")
         return e / T                                             # dy/do^t = 1/T
 
-    @staticmethod
-    def trace_layer(trace, l, cache, da=None, g=None, surrogate=True):
-        """Layer ``l``'s pass under SP's names: ``a_l`` (the current ``h_i^t`` of Eq. 15),
-        ``v_l``, ``s_l`` (Eq. 15), ``h_l`` (pooled spikes, flat), ``sg_l = g'(v_l - theta)``
-        (Eq. 17, where the update uses it), ``delta_l = dJ/da_l`` (summed over the steps for
-        a static layer) and ``dW_l``, ``db_l`` (``-g``, the paper's sign)."""
-        if trace is None:
-            return
-        trace.update({f"a_{l}": cache["a"], f"v_{l}": cache["v"], f"s_{l}": cache["s"],
-                      f"h_{l}": cache["h"]})
-        if surrogate and da is not None:
-            trace[f"sg_{l}"] = arctan_surrogate_grad(cache["v"] - cache["theta"])   # SP Eq. (17)
-        if da is not None:
-            trace[f"delta_{l}"] = da
-        if g is not None:
-            trace[f"dW_{l}"], trace[f"db_{l}"] = -g[f"W{l}"], -g[f"b{l}"]
+    def trace_input(self, trace, model, x, Y):
+        """``x`` (flat) and ``y`` for a direct ``updates(..., trace=...)`` call."""
+        if "x" not in trace:
+            put(trace, "x", model._flat(x), self.equations["x"], "the input batch, one "
+                "example per row", "input")
+            put(trace, "y", Y, self.equations["y"], "the one-hot labels y*", "input")
+
+    def trace_layer(self, trace, model, l, cache, rows=""):
+        """Layer ``l``'s pass under SP's names, every array ``(T, rows, ...)`` over the steps:
+        ``a_l`` (the current ``h_i^t`` of Eq. 15), ``v_l``, ``s_l`` (Eq. 15), ``h_l`` (pooled
+        spikes, flat) and ``sg_l = g'(v_l - theta)`` (Eq. 17, where the update uses it)."""
+        pre = "x" if l == 1 else f"h_{l - 1}^t"
+        op = f"conv({pre}, K_{l})" if model.is_conv(l) else f"W_{l} {pre}"
+        put(trace, f"a_{l}", cache["a"], "SP Sec. VI-A", f"a_{l}^t = {op} + b_{l}, the input "
+            f"current at every step{rows}")
+        put(trace, f"v_{l}", cache["v"], "SP Eq. (15)", f"v_{l}^t = u_{l}^(t-1) + a_{l}^t, the "
+            "voltage before firing (u: after the reset to 0)")
+        put(trace, f"s_{l}", cache["s"], "SP Eq. (15)", f"s_{l}^t = [v_{l}^t >= theta], "
+            f"theta = {model.threshold:g}")
+        put(trace, f"h_{l}", cache["h"], "SP Sec. VI-A",
+            f"h_{l}^t = " + ("flatten(maxpool(s_{l}^t))" if model.is_conv(l) else f"s_{l}^t"))
+        if self.surrogate:
+            put(trace, f"sg_{l}", arctan_surrogate_grad(cache["v"] - cache["theta"]),
+                "SP Eq. (17)", f"g'(v_{l}^t - theta), the surrogate slope of the spike: "
+                f"f'(a_{l}) of the backward pass")
+
+    def trace_directions(self, trace, model, g, how):
+        """``dW_l = -g_W_l``, ``db_l``, in layer order; ``how(l)`` says what ``g`` is."""
+        for l in range(1, model.n_layers + 1):
+            eq = "SP Eq. (4)" if l == model.n_layers else self.equations["update"]
+            put(trace, f"dW_{l}", -g[f"W{l}"], eq, f"dW_{l} = -{how(l)}, before the "
+                "learning rate", "direction")
+            put(trace, f"db_{l}", -g[f"b{l}"], eq, f"db_{l}, the bias's, before the "
+                "learning rate", "direction")
 
 
 class SpikingBP(_SpikingRule):
@@ -159,17 +189,25 @@ class SpikingBP(_SpikingRule):
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         caches, _ = model.run(x)
         L, h = model.n_layers, caches[-1]["h"]
+        if trace is not None:
+            self.trace_input(trace, model, x, Y)
+            for l in range(1, L):
+                self.trace_layer(trace, model, l, caches[l])
         g = {}
         e_t = self.classifier(model, h, Y, g, stats, trace)     # dJ/do^t, the same every step
         dh = np.broadcast_to(e_t @ model.params[f"W{L}"], (h.shape[0], *h.shape[1:]))
         for l in range(L - 1, 0, -1):
             da = model.layer_backward(l, caches[l], dh=dh)      # SP Eq. (15)-(17), through time
             g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, caches[l], da)
-            self.trace_layer(trace, l, caches[l], da, g)
+            if trace is not None:
+                put(trace, f"delta_{l}", da, "SP Eq. (15)-(17)", f"dJ/da_{l} through time, the "
+                    f"spike's derivative replaced by g' (sg_{l}); summed over the steps for a "
+                    f"static layer")
             if l > 1:
                 dh = model.layer_back_input(l, caches[l], da)
         if trace is not None:
-            trace["x"] = model._flat(x)
+            self.trace_directions(trace, model, g, lambda l: f"dJ/dW_{l}" if l == L
+                                  else f"dJ/dW_{l} through delta_{l} (surrogate gradient)")
         return g
 
 
@@ -182,15 +220,19 @@ class SpikingShallow(_SpikingRule):
     are held to, and none is expected of it (Table V on MNIST: 7.24 %)."""
 
     name = "snn_shallow"
+    surrogate = False                  # nothing is back-propagated into the hidden layers
 
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
         caches, _ = model.run(x)
+        if trace is not None:
+            self.trace_input(trace, model, x, Y)
+            for l in range(1, model.n_layers):
+                self.trace_layer(trace, model, l, caches[l])
         g = {k: np.zeros_like(v) for k, v in model.params.items()}
         self.classifier(model, caches[-1]["h"], Y, g, stats, trace)
-        for l in range(1, model.n_layers):
-            self.trace_layer(trace, l, caches[l])
         if trace is not None:
-            trace["x"] = model._flat(x)
+            self.trace_directions(trace, model, g, lambda l: f"dJ/dW_{model.n_layers}" if
+                                  l == model.n_layers else "0 (a fixed random layer)")
         return g
 
 
@@ -208,6 +250,11 @@ class SpikingSigprop(_SpikingRule):
 
     name = "snn_sigprop"
     threshold = 0.5
+
+    @property
+    def surrogate(self):
+        """Whether the hidden layers' backward pass reads ``g'`` (``mode="surrogate"``)."""
+        return self.mode == "surrogate"
 
     def __init__(self, mode="surrogate", conv=DIGITS_CONV, time_steps=4):
         if mode not in ("surrogate", "voltage"):
@@ -230,6 +277,9 @@ class SpikingSigprop(_SpikingRule):
         S, d = self.B_["S1"], self.B_["d1"]
         a_t = np.broadcast_to(S.T + d, (T, m, S.shape[0]))      # S_1 c + d_1 with c = I, each step
         v_t, s_t = if_forward(a_t, theta, model.spike)           # SP Eq. (1): t_1 = f(S_1 c + d_1)
+        if trace is not None:
+            self.trace_input(trace, model, x, Y)
+            self._trace_generator(trace, a_t, v_t, s_t, theta)
         g = {}
         h, t = model._flat(x), None
         for l in range(1, model.n_layers):
@@ -250,9 +300,8 @@ class SpikingSigprop(_SpikingRule):
                 da = model.layer_backward(l, cache, dh=dout)      # SP Eq. (17) at every step
             g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, cache, da)
             if trace is not None:                                # rows n: are the m class targets
-                self.trace_layer(trace, l, cache, da, g, surrogate=not voltage)
                 H, Tg = (out, t_out) if t is None else (out[:, :n], out[:, n:])
-                trace[f"t_{l}"], trace[f"L_{l}"] = Tg, l_pred_loss(H.mean(0), Tg.mean(0), Y)
+                self._trace_l_pred(trace, model, l, cache, H, Tg, Y, dH[:n], dT, da, n)
             if t is None:                                        # the generator learns from L_1
                 dt = np.broadcast_to(dT / T, (T, *dT.shape))
                 da_t = (if_backward(v_t, s_t, theta, dv=dt, surrogate=False, sum_steps=True)
@@ -264,9 +313,44 @@ class SpikingSigprop(_SpikingRule):
             h = cache["h"][:, :n]                                # spikes go forward, detached
         self.classifier(model, h, Y, g, stats, trace)
         if trace is not None:
-            trace.update({"x": model._flat(x), "gen_v": v_t, "gen_s": s_t,
-                          "dS1": -g["S1"], "dd1": -g["d1"]})
+            L = model.n_layers
+            self.trace_directions(trace, model, g, lambda l: f"dJ/dW_{L} of the detached "
+                                  f"h_{L - 1}" if l == L else f"dL_{l}/dW_{l} (its own loss "
+                                  f"only, its input held constant)")
+            put(trace, "dS_1", -g["S1"], "SP Eq. (1), (9)", "-dL_1/dS_1 through t_1, before "
+                "the learning rate", "direction")
+            put(trace, "dd_1", -g["d1"], "SP Eq. (1), (9)", "-dL_1/dd_1 through t_1, before "
+                "the learning rate", "direction")
         return g
+
+    def _trace_generator(self, trace, a_t, v_t, s_t, theta):
+        put(trace, "u_1", a_t, "SP Eq. (1)", "S_1 c_m + d_1 with c = I, the generator's "
+            "current at every step (T, m, n_1)")
+        put(trace, "gen_v", v_t, "SP Eq. (1), (15)", "the generator's IF voltage")
+        put(trace, "gen_s", s_t, "SP Eq. (1)", "IF(S_1 c_m + d_1), the class targets' spikes")
+        if self.surrogate:
+            put(trace, "gen_sg", arctan_surrogate_grad(v_t - theta), "SP Eq. (17)",
+                "g'(v - theta) of the generator's units")
+
+    def _trace_l_pred(self, trace, model, l, cache, H, Tg, Y, dH, dT, da, n):
+        """Layer ``l``'s pass, its ``L_pred`` (Eq. 9) and its ``delta_l``, for the trace."""
+        rows = "" if l == 1 else f"; rows: the {n} inputs, then the class targets"
+        self.trace_layer(trace, model, l, cache, rows)
+        what = "spikes" if self.surrogate else "max-pooled voltages"
+        put(trace, f"t_{l}", Tg, "SP Eq. (1)" if l == 1 else "SP Eq. (2)-(3)",
+            f"t_{l}^t, the class targets' {what} at every step (T, m, n_{l})")
+        Hm, Tm = H.mean(0), Tg.mean(0)
+        put(trace, f"H_{l}", Hm, "SP Eq. (9)", f"mean_t of the inputs' {what}, (n, n_{l})")
+        put(trace, f"T_{l}", Tm, "SP Eq. (9)", f"mean_t of t_{l}, (m, n_{l})")
+        put(trace, f"z_{l}", Hm @ Tm.T, "SP Eq. (6), (9)", f"z_{l} = H_{l} T_{l}^T, O_dot")
+        put(trace, f"L_{l}", l_pred_loss(Hm, Tm, Y), "SP Eq. (9)",
+            f"L_pred = CE(y*, z_{l}), batch mean")
+        put(trace, f"dL_dH_{l}", dH, "SP Eq. (9)", f"dL_{l}/dH_{l}")
+        put(trace, f"dL_dT_{l}", dT, "SP Eq. (9)", f"dL_{l}/dT_{l}" + (", into the generator"
+                                                                       if l == 1 else ""))
+        put(trace, f"delta_{l}", da, "SP Eq. (9), (15)-(17)", f"dL_{l}/da_{l}, "
+            + ("through g' (sg_{l})" if self.surrogate else "through the voltage only (no "
+               "surrogate)") + (", input and target rows" if l > 1 else ""))
 
     @staticmethod
     def l_pred(H, Tg, Y):

@@ -50,14 +50,16 @@ def evaluate(model, X, y, chunk=4096):
 def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
                bound=PARAM_BOUND):
     """One minibatch update; returns the rule's ``stats`` (``"loss"``, usually
-    ``"n_errors"``), or the full trace if ``trace``.
+    ``"n_errors"``), or the record of the step if ``trace``.
 
     A rule with ``steps_per_batch = k > 1`` (EFP's loop) is asked for updates ``k`` times
-    on the batch, each applied before the next; the loss and the trace are the first's.
+    on the batch, each applied before the next; the loss is the first's.
 
-    With ``trace=True`` the returned dict holds every intermediate under the
-    paper's names (``a_1, h_1, e, delta_1, dW_1, ...``, see
-    :func:`nplearn.rules.base.fill_trace`) plus ``"loss"``.
+    With ``trace=True`` the same update is made and returned whole, as a
+    :class:`~nplearn.rules.record.StepRecord`: the inputs, the trained arrays before, every
+    intermediate under the paper's names with its equation, the rule's update directions,
+    the change the optimiser applied and the arrays after
+    (:func:`nplearn.train.traced.traced_step`).
 
     ``idx`` (the rows' indices in the training set) and the call number ``loop`` are passed
     to the rule, so a rule keeps no state it must recognise the batch by.
@@ -66,28 +68,35 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
     update leaves a parameter entry NaN, inf or beyond ``+-bound`` (after it: the
     parameters then hold the diverged values; :func:`train` restores them).
     """
-    stats, tr = {}, ({} if trace else None)
+    if trace:
+        from .traced import traced_step             # the trace path, apart from training's
+        return traced_step(model, rule, optimizer, x, Y, rng=rng, idx=idx, bound=bound)
+    stats = {}
     x, Y = x.astype(model.dtype, copy=False), Y.astype(model.dtype, copy=False)  # no upcasting
     for k in range(getattr(rule, "steps_per_batch", 1)):   # > 1: EFP's loop, Sec. 3.2.2
         st = stats if k == 0 else {}                # the loss before this batch's first step
-        g = rule.updates(model, x, Y, rng=rng, trace=tr if k == 0 else None, stats=st,
-                         idx=idx, loop=k)
+        g = rule.updates(model, x, Y, rng=rng, trace=None, stats=st, idx=idx, loop=k)
         if not np.isfinite(st["loss"]):
-            raise DivergenceError(f"the loss became {st['loss']} at optimizer step "
-                                  f"{optimizer.t + 1}: training diverged. "
-                                  + lower_lr_hint(optimizer))
+            raise loss_diverged(st["loss"], optimizer)
         extra = rule.learned_params()               # e.g. trainable feedback weights
         bad = optimizer.step({**model.params, **extra} if extra else model.params, g,
                              bound=bound)
         if bad:
-            raise DivergenceError(f"optimizer step {optimizer.t} left {', '.join(bad)} with "
-                                  f"entries that are NaN, inf or beyond +-{bound:g} (the loss "
-                                  f"was {st['loss']:.4g}): training diverged. "
-                                  + lower_lr_hint(optimizer))
-    if trace:
-        tr["loss"] = stats["loss"]
-        return tr
+            raise params_diverged(bad, bound, st["loss"], optimizer)
     return stats
+
+
+def loss_diverged(loss, optimizer):
+    """The :class:`DivergenceError` of a NaN or infinite batch loss ``loss``."""
+    return DivergenceError(f"the loss became {loss} at optimizer step {optimizer.t + 1}: "
+                           f"training diverged. " + lower_lr_hint(optimizer))
+
+
+def params_diverged(bad, bound, loss, optimizer):
+    """The :class:`DivergenceError` of an update that left the parameters ``bad`` out of range."""
+    return DivergenceError(f"optimizer step {optimizer.t} left {', '.join(bad)} with "
+                           f"entries that are NaN, inf or beyond +-{bound:g} (the loss "
+                           f"was {loss:.4g}): training diverged. " + lower_lr_hint(optimizer))
 
 
 @dataclass
