@@ -7,6 +7,7 @@
     inside it, and the paper's number marked on the panel (``nplearn reproduce``).
 """
 import re
+import textwrap
 
 import numpy as np
 from matplotlib.lines import Line2D
@@ -113,15 +114,18 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
     values += [v for marks in paper.values() for v in marks.values() if v is not None]
     has_zero = any(v <= 0 for v in values)
     with style.context():
-        fig, axes, _ = style.panel_grid(len(histories), panel_size=(2.27, 2.3), max_cols=3,
+        ncols = min(len(histories), 3)
+        width = max(2.27, 4.6 / ncols)          # one or two panels: wide enough for the legend
+        fig, axes, _ = style.panel_grid(len(histories), panel_size=(width, 2.3), max_cols=3,
                                         legend_slot=False, sharey=True)
+        fig_width = fig.get_size_inches()[0]
         for ax, (setting, lines) in zip(axes, histories.items()):
             for label, hs in lines.items():
                 _draw(ax, rule_of(label), hs, metric, label=label)
             for label, v in (paper.get(setting) or {}).items():
                 if v is not None:
                     ax.axhline(v, color=style.rule_color(rule_of(label)), ls=":", lw=1.3)
-            ax.set_title(setting)
+            ax.set_title(textwrap.fill(str(setting), int(width * 11)))   # ~11 chars an inch
             style.integer_epochs(ax)
             if log_y:
                 _log_axis(ax, has_zero)
@@ -136,10 +140,10 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
         if any(v is not None for marks in paper.values() for v in marks.values()):
             handles.append(Line2D([], [], color="0.3", ls=":", lw=1.3, label=paper_note))
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
-                   ncol=min(len(handles), 6))
+                   ncol=max(1, min(len(handles), 6, int(fig_width / 1.15))))
         title = style.seeds_phrase(n_seeds) if title is None else title
         if title:
-            fig.suptitle(title)
+            fig.suptitle(textwrap.fill(title, int(fig_width * 10)))
     return fig
 
 
