@@ -125,7 +125,7 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
             for label, v in (paper.get(setting) or {}).items():
                 if v is not None:
                     ax.axhline(v, color=style.rule_color(rule_of(label)), ls=":", lw=1.3)
-            ax.set_title(textwrap.fill(str(setting), int(width * 11)))   # ~11 chars an inch
+            ax.set_title(_wrap(str(setting), int(width * 11)))   # ~11 characters an inch
             style.integer_epochs(ax)
             if log_y:
                 _log_axis(ax, has_zero)
@@ -143,8 +143,13 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
                    ncol=max(1, min(len(handles), 6, int(fig_width / 1.15))))
         title = style.seeds_phrase(n_seeds) if title is None else title
         if title:
-            fig.suptitle(textwrap.fill(title, int(fig_width * 10)))
+            fig.suptitle(_wrap(title, int(fig_width * 10)))
     return fig
+
+
+def _wrap(text, width):
+    """``text`` wrapped to ``width`` characters, keeping the line breaks it has."""
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
 
 
 def paper_value(text):
