@@ -87,11 +87,14 @@ for _table, _where, _nets in (("table1", "Table 1 (MNIST)", ("1x400", "1x800", "
                                                                 "2x800"))):
     for _net in _nets:
         _n, _width = (int(v) for v in _net.split("x"))
-        _add(("bp", "fa", "dfa", "bfa", "bdfa"), f"bfa-{_table}-{_net}",
-             f"Luo, Fu & Glass 2017, Sec. 5 and {_where}",
-             _BFA_OURS + ("; BDFA's feedback learns from y, not y + 0.25 y_hat (Eq. 51)"
-                          if _table == "table2" else ""),
+        _add(("bp", "fa", "dfa", "bfa"), f"bfa-{_table}-{_net}",
+             f"Luo, Fu & Glass 2017, Sec. 5 and {_where}", _BFA_OURS,
              **{**_BFA, "hidden_sizes": (_width,) * _n})
+        # CIFAR-10: BDFA's feedback learns from y' = y + 0.25 y_hat (Eq. 51, Sec. 5)
+        _add(("bdfa",), f"bfa-{_table}-{_net}", f"Luo, Fu & Glass 2017, Sec. 5 and {_where}"
+             + (", Eq. (51) with alpha = 0.25" if _table == "table2" else ""), _BFA_OURS,
+             **{**_BFA, "hidden_sizes": (_width,) * _n},
+             **({"rule_params": {"alpha": 0.25}} if _table == "table2" else {}))
 
 # ---------------------------------------------------------------- Kohan et al. 2018 (EFP)
 # Table 1 (one example per update) and Sec. 5: "The two layer architecture was run for sixty
