@@ -116,7 +116,8 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
     with style.context():
         ncols = min(len(histories), 3)
         width = max(2.27, 4.6 / ncols)          # one or two panels: wide enough for the legend
-        fig, axes, _ = style.panel_grid(len(histories), panel_size=(width, 2.3), max_cols=3,
+        height = 2.3 if len(histories) > 2 else 3.0   # ... and tall enough beside its rows
+        fig, axes, _ = style.panel_grid(len(histories), panel_size=(width, height), max_cols=3,
                                         legend_slot=False, sharey=True)
         fig_width = fig.get_size_inches()[0]
         for ax, (setting, lines) in zip(axes, histories.items()):
