@@ -140,8 +140,10 @@ def plot_setting_curves(histories, rules=None, paper=None, *, metric="test_error
                           ls=style.rule_linestyle(rule_of(k)), label=k) for k in order]
         if any(v is not None for marks in paper.values() for v in marks.values()):
             handles.append(Line2D([], [], color="0.3", ls=":", lw=1.3, label=paper_note))
+        # an entry: the line sample and gap (~0.6 in) and its label (~0.075 in a character)
+        entry_width = 0.6 + 0.075 * max(len(h.get_label()) for h in handles)
         fig.legend(handles=handles, loc="outside lower center", frameon=False,
-                   ncol=max(1, min(len(handles), 6, int(fig_width / 1.15))))
+                   ncol=max(1, min(len(handles), 6, int(fig_width / entry_width))))
         title = style.seeds_phrase(n_seeds) if title is None else title
         if title:
             fig.suptitle(_wrap(title, int(fig_width * 10)))
