@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a chec
 import numba                                                    # noqa: E402
 from threadpoolctl import threadpool_limits                     # noqa: E402
 
-from _common import finish, meta, time_interleaved              # noqa: E402
+from _common import cpu_timed, finish, meta, time_interleaved             # noqa: E402
 
 from nplearn.nn.conv import (col2im, conv2d, conv2d_backward, conv2d_backward_input,  # noqa: E402
                              conv2d_grads, conv_output_size, im2col)
@@ -144,17 +144,6 @@ def layer_cases(spec, dtype):
 GEMM_OF = {"forward": "gemm fwd", "backward": "gemm bwd", "backward, two calls": "gemm bwd",
            "fwd+bwd": "gemm all", "fwd+bwd, NumPy twins": "gemm all",
            "fwd+bwd, row-major": "gemm all"}
-
-
-def cpu_timed(cases):
-    """The same cases, each returning its own CPU time (``time.process_time``)."""
-    def timed(fn):
-        def run():
-            t0 = time.process_time()
-            fn()
-            return time.process_time() - t0
-        return run
-    return {k: timed(fn) for k, fn in cases.items()}
 
 
 def main(argv=None):

@@ -38,7 +38,7 @@ import numpy as np
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")            # as in bench_step.py
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout
 
-from _common import as_dict, finish, meta, time_interleaved     # noqa: E402
+from _common import as_dict, cpu_timed, finish, meta, time_interleaved    # noqa: E402
 
 SMALL = (64, 100, 10)
 N_RELAX, N_FREE, N_CLAMPED, N_LOOPS, BETA, H_STEP = 20, 16, 8, 2, 0.5, 0.5
@@ -225,16 +225,6 @@ def torch_products(net, n, loops, n_free, n_clamped, rule):
     return out
 
 
-def cpu_timed(fn):
-    """``fn`` timed by the process's CPU time (``time_interleaved`` takes a returned float
-    as the call's own time). With one thread this is the work done, whatever the load."""
-    def run():
-        t = time.process_time()
-        fn()
-        return time.process_time() - t
-    return run
-
-
 def bench_case(name, rounds, per_round, pause, with_torch=True, with_numpy=False, clock="wall"):
     from nplearn.hopfield import HopfieldNet, clamped_phase, free_phase, hebbian_update
     conn, sizes, n, loops, n_free, n_clamped, rule = CASES[name]
@@ -294,8 +284,7 @@ def bench_case(name, rounds, per_round, pause, with_torch=True, with_numpy=False
     for fn in [*cases.values(), *parts.values()]:                   # compile / warm up
         fn()
     if clock == "cpu":
-        cases = {k: cpu_timed(fn) for k, fn in cases.items()}
-        parts = {k: cpu_timed(fn) for k, fn in parts.items()}
+        cases, parts = cpu_timed(cases), cpu_timed(parts)
     res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round, pause).items()}
     prof = {k: as_dict(v) for k, v in time_interleaved(parts, rounds, per_round, pause).items()}
     e = res["engine cycle"]

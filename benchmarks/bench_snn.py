@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a chec
 import numba                                                    # noqa: E402
 from threadpoolctl import threadpool_limits                     # noqa: E402
 
-from _common import finish, meta, time_interleaved              # noqa: E402
+from _common import cpu_timed, finish, meta, time_interleaved             # noqa: E402
 
 from nplearn.nn.conv import im2col                              # noqa: E402
 from nplearn.optim import get_optimizer                         # noqa: E402
@@ -129,17 +129,6 @@ def model_cases(name, dtype, n, side=28):
             np.matmul(A, B, out=out)
 
     return {"gemm": gemm, "step": step("numba"), "step, twins": step("numpy")}, flop
-
-
-def cpu_timed(cases):
-    """The same cases, each returning its own CPU time (``time.process_time``)."""
-    def timed(fn):
-        def run():
-            t0 = time.process_time()
-            fn()
-            return time.process_time() - t0
-        return run
-    return {k: timed(fn) for k, fn in cases.items()}
 
 
 def main(argv=None):

@@ -51,7 +51,7 @@ from threadpoolctl import threadpool_info, threadpool_limits    # noqa: E402
 
 import candidates as cand                                       # noqa: E402
 import peer_torch_step as peer                                  # noqa: E402
-from _common import as_dict, finish, meta, time_interleaved     # noqa: E402
+from _common import as_dict, cpu_timed, finish, meta, time_interleaved    # noqa: E402
 from nplearn import Classifier                                  # noqa: E402
 from nplearn.optim import SGD, RMSprop                          # noqa: E402
 from nplearn.train import blas_threads, build, one_hot, train, train_step   # noqa: E402
@@ -295,7 +295,7 @@ def run_loop(args, out):
                 peer.check_agreement(m, r, LOOP_LR, x0, Y0, train_step, SGD(LOOP_LR), maker)
         cases = loop_cases(X, y, threads)
         if args.clock == "cpu":            # this thread's CPU time: what a run alone would take
-            cases = {k: _cpu_timed(fn) for k, fn in cases.items()}
+            cases = cpu_timed(cases, clock=time.thread_time)   # this thread's work only
         res = {k: as_dict(v) for k, v in time_interleaved(cases, rounds, per_round).items()}
     bare = res["train_step, bare (pre-sliced batches)"]
     n_steps = -(-len(X) // N_BATCH)
@@ -315,17 +315,6 @@ def run_loop(args, out):
     print("  ratio = bare train_step time / case time (throughput relative to the bare step)")
     out["loop"] = {"n_train": len(X), "threads": threads, "clock": args.clock, "rows": rows}
     return max(r["spread"] for r in rows)
-
-
-def _cpu_timed(fn):
-    """``fn`` timed on this thread's CPU clock (``time.thread_time``): with one BLAS thread,
-    one torch thread and serial Numba kernels all the work runs on the calling thread, so
-    this is the time it takes when the core is its own, whatever else runs on the machine."""
-    def timed():
-        t0 = time.thread_time()
-        fn()
-        return time.thread_time() - t0
-    return timed
 
 
 # ---- part "load": alone against one other CPU-bound process ------------------------------
