@@ -74,7 +74,7 @@ def test_equation_tables_point_at_files_and_equations_that_exist(page):
     (7, "nplearn/rules/fa.py", "FA.deltas", 1),
     (8, "nplearn/rules/dfa.py", "DFA.deltas", 1),
     (9, "nplearn/rules/ifa.py", "IFA.deltas", 2),          # delta_1 and delta_l, l >= 2
-    (10, "nplearn/rules/base.py", "LearningRule.updates", 1),
+    (10, "nplearn/rules/base.py", "DeltaRule.updates", 1),
 ])
 def test_scanner_finds_the_dfa_paper_equations(eq, path, qualname, count):
     rows = [r for r in eqtable.scan(path, REPO, paper="DFA") if r.first == r.last == eq]

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nplearn.rules import RULES
+from nplearn.rules import RULES, DeltaRule
 from nplearn.testing import random_batch
 from nplearn.train import build
 
@@ -32,7 +32,7 @@ def test_updates_match_parameter_shapes(rule, seed):
         assert np.all(np.isfinite(g[k]))
     for l in range(1, len(hidden) + 1):
         # EP, EFP: no delta_l, their states; sigprop: each layer's own activity
-        key = "delta" if r.deltas is not None else "h" if rule == "sigprop" else "s_free"
+        key = "delta" if isinstance(r, DeltaRule) else "h" if rule == "sigprop" else "s_free"
         assert tr[f"{key}_{l}"].shape == (n, hidden[l - 1])
     if rule != "sigprop":                          # sigprop has no output error e
         assert tr["e"].shape == (n, n_out)

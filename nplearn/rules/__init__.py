@@ -24,10 +24,16 @@ EP, EFP and ``sigprop_ct`` train a :class:`nplearn.hopfield.HopfieldNet`, ``sigp
 :class:`~nplearn.rules.sigprop_net.SigpropNet`, the ``snn_*`` rules a
 :class:`nplearn.snn.SpikingConvNet` (``LearningRule.make_model``); BP, FA, DFA and PEPITA
 train an :class:`~nplearn.nn.MLP` or, with ``conv=...``, a :class:`~nplearn.nn.ConvNet`.
+
+Every rule satisfies :class:`LearningRule` (``rules/rule.py``: build the net, draw or fit any
+state, return update directions, save what it owns); the rules with a hidden ``delta_l`` and
+DFA Eq. (10)'s weight update (BP, FA, DFA, IFA, DRTP, BFA, BDFA, PEPITA) share
+:class:`DeltaRule` (``rules/base.py``).
 """
 import inspect
 
-from .base import LearningRule
+from .base import DeltaRule
+from .rule import LearningRule
 from .bdfa import BDFA
 from .bfa import BFA
 from .bp import BP
@@ -80,6 +86,6 @@ def get_rule(name, **params):
 
 from .defaults import defaults_table, rule_defaults  # noqa: E402  (needs RULES)
 
-__all__ = ["LearningRule", "DRTP", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA",
+__all__ = ["LearningRule", "DeltaRule", "DRTP", "BP", "FA", "DFA", "IFA", "BFA", "BDFA", "EP", "EFP", "PEPITA",
            "Sigprop", "SigpropCT", "SpikingBP", "SpikingShallow", "SpikingSigprop", "RULES",
            "get_rule", "rule_param_names", "defaults_table", "rule_defaults"]

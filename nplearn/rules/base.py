@@ -1,4 +1,4 @@
-"""What every learning rule of the feedforward family shares.
+"""What the rules with a hidden ``delta_l`` share (:class:`DeltaRule`).
 
 A rule turns one minibatch into update directions ``g`` for every parameter
 and returns them as a dict keyed like ``model.params``; it never writes
@@ -28,51 +28,23 @@ import numpy as np
 from ..nn import MLP, ConvNet, get_activation
 from ..nn.conv_geometry import image_shape_for
 from .record import put
+from .rule import LearningRule
 
 
-class LearningRule:
-    """Base class of the feedforward rules (BP, FA, DFA, IFA).
+class DeltaRule(LearningRule):
+    """Base of the rules that compute a hidden update direction ``delta_l`` per layer
+    and update each weight by DFA Eq. (10): BP, FA, DFA, IFA, DRTP, BFA, BDFA and PEPITA.
 
-    Subclasses set ``name``, ``paper``, ``defaults`` and implement
-    :meth:`deltas`; rules with fixed random feedback also implement
-    :meth:`setup`.
-
-    Attributes
-    ----------
-    defaults : dict
-        The settings used where the user passes ``None``: ``activation``, ``loss``,
-        ``optimizer``, ``learning_rate`` (and, where a rule sets them, ``optimizer_params``,
-        ``dropout``, ``schedule``). They are chosen to learn small data sets in
-        ``Classifier``'s default 20 epochs (docs page "Defaults", with the validation
-        numbers behind each); the papers' own settings are spelled out separately.
-    B_ : dict of ndarray
-        The arrays the rule owns besides ``model.params``, set by :meth:`setup`, returned by
-        :meth:`state` (checkpoints save them as ``rule/<key>``) and, when trained, by
-        :meth:`learned_params`. One attribute name, four meanings by rule:
-
-        * FA, DFA, IFA, DRTP: the FIXED random feedback ``B_l``, keys ``"B1"``, ...;
-        * BDFA: the direct feedback ``<-w_l``, keys ``"B1"``, ..., TRAINED by its feedback
-          loss (Luo et al. Eq. 40-42);
-        * BFA: the backward network ``<-w_k`` and its biases, keys ``"V1", "c1"``, ...,
-          trained by reconstructing ``x`` (Eq. 23-29);
-        * PEPITA: the fixed input projection ``F`` (Eq. 2), key ``"F"`` (also ``F_``);
-        * snn_sigprop: the target generator ``S_1, d_1`` (sigprop Eq. 1), keys ``"S1"``,
-          ``"d1"``, trained by layer 1's loss.
-
-        BP has none; EP and EFP keep their persistent state under other names (their own
-        :meth:`state`); discrete sigprop keeps its generator in ``model.params``.
+    Subclasses set ``name``, ``paper``, ``defaults`` and implement :meth:`deltas`; rules
+    with fixed random feedback also implement :meth:`setup` (and :meth:`feedback_pairs`),
+    rules with trained feedback :meth:`feedback_updates` and :meth:`learned_params`. The
+    rest of the interface is :class:`~nplearn.rules.rule.LearningRule`'s.
     """
 
-    name = None
-    paper = None
     # the DFA paper's tanh, logistic output with BCE and RMSprop; its learning rate was
     # "roughly optimized for BP and then used for all methods": 3e-3 on validation here
     defaults = {"activation": "tanh", "loss": "logistic_bce", "optimizer": "rmsprop",
                 "learning_rate": 3e-3}
-
-    #: Rule calls (and optimiser steps) per minibatch. EFP's Sec. 3.2.2 loop sets it to
-    #: ``num_loops``; :func:`nplearn.train.train_step` honours it.
-    steps_per_batch = 1
 
     #: Equation tags of a traced step (:class:`~nplearn.rules.record.StepRecord`): the
     #: inputs ``x``, ``y``, the hidden and output layers, the loss, the error, the hidden
@@ -92,8 +64,7 @@ class LearningRule:
         """The network this rule trains: an :class:`~nplearn.nn.MLP` (the feedforward
         family), or a :class:`~nplearn.nn.ConvNet` when ``conv`` is given (then
         ``image_shape = (C, H, W)`` with ``C*H*W = sizes[0]`` is required; ``sizes[1:-1]``
-        are the dense hidden layers after the conv blocks). Rules on another network
-        (EP, EFP: :class:`~nplearn.hopfield.HopfieldNet`) override it."""
+        are the dense hidden layers after the conv blocks)."""
         if conv is None:
             return MLP(sizes, activation=activation, loss=loss, init=init, dropout=dropout,
                        dtype=dtype, rng=rng)
@@ -106,27 +77,6 @@ class LearningRule:
         if getattr(model, "n_conv", 0):
             raise ValueError(f"rule {self.name!r} supports fully connected networks only; "
                              f"drop conv={model.conv}")
-
-    def setup(self, model, rng):
-        """Draw any fixed random state (feedback matrices) for ``model``; default: none."""
-
-    def prepare(self, model, X):
-        """Fit what the rule derives from the training inputs ``X``, before the first update.
-
-        :class:`nplearn.Classifier` calls it once, at the first fit (``fit``, or the first
-        ``partial_fit``); what it fits belongs in :meth:`state`. Default: nothing (the
-        Hopfield rules fit their input map, :mod:`nplearn.rules.hopfield_base`).
-        """
-
-    def default_init(self, activation):
-        """Name of the weight initialiser the paper uses with this activation."""
-        return "uniform_fan_in"
-
-    def feedback_pairs(self, model):
-        """``[(name, B, M), ...]``: each fixed feedback matrix ``B`` and the forward-weight
-        matrix ``M`` (same shape) that BP would use in its place. Empty for BP.
-        Used by :func:`nplearn.analysis.feedback_angles`."""
-        return []
 
     def deltas(self, model, fwd, e):
         """Hidden update directions ``[None, delta_1, ..., delta_{L-1}, e]``; see subclasses."""
@@ -191,14 +141,6 @@ class LearningRule:
         return (f"-{post}^T {pre} / n, before the learning rate",
                 f"-mean({post}), before the learning rate")
 
-    def trace_state(self):
-        """The rule's fixed arrays a traced step records before its forward pass, as
-        ``[(key, array, equation, description), ...]``: :meth:`state` without the arrays
-        the optimiser trains (those are recorded before and after the step)."""
-        learned = self.learned_params()
-        return [(k, v, self.equations.get("feedback", ""), f"fixed feedback {k}, drawn once")
-                for k, v in self.state().items() if k not in learned]
-
     def feedback_updates(self, model, x, Y, fwd, trace=None, stats=None):
         """Update directions of the rule's trainable feedback, keyed like :meth:`learned_params`.
 
@@ -207,31 +149,6 @@ class LearningRule:
         none, the feedback is fixed or absent.
         """
         return {}
-
-    def learned_params(self):
-        """Arrays the rule owns that the OPTIMISER trains (e.g. BFA's feedback weights).
-
-        Keys must not clash with ``model.params``; :meth:`updates` returns their update
-        directions under the same keys. Default: none (feedback fixed or absent).
-        """
-        return {}
-
-    def state(self):
-        """Arrays the rule owns (fixed feedback ``B_``, learned ones), for checkpoints."""
-        return {k: v for k, v in getattr(self, "B_", {}).items()}
-
-    def load_state(self, state):
-        """Restore :meth:`state` (arrays are written into ``B_`` under the same keys)."""
-        if state:
-            self.B_ = {k: np.array(v) for k, v in state.items()}
-
-    def get_params(self):
-        """Hyperparameters as passed to ``__init__`` (learned/fixed state ends in ``_``)."""
-        return {k: v for k, v in vars(self).items() if not k.endswith("_")}
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
 
 
 def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None, extra=()):
@@ -253,7 +170,7 @@ def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None, extra=()
     ``dW_l`` is the paper's ``delta W_l = -g_W_l`` of Eq. (10) (the change before
     the learning rate), so its sign matches the paper, not the optimiser.
     """
-    rule = LearningRule() if rule is None else rule      # a direct call: the DFA paper's tags
+    rule = DeltaRule() if rule is None else rule      # a direct call: the DFA paper's tags
     eq, L = rule.equations, model.n_layers
     if "x" not in trace:
         put(trace, "x", fwd.h[0], eq["x"], "the input batch, one example per row", "input")

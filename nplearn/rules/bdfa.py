@@ -15,7 +15,7 @@ where the hidden layer's activity is:
 for every hidden layer ``l``; ``l_l`` is a mean over the batch and ``h_l`` is held
 constant (the feedback loss trains only ``<-w_l``). The rest is DFA's: forward pass
 Eq. (32)-(34), ``e = y_hat - y`` Eq. (35), ``delta W_l = -delta a_l h_{l-1}^T`` Eq. (38),
-in :meth:`LearningRule.updates`.
+in :meth:`DeltaRule.updates`.
 
 Legend (paper -> code -> shape): ``<-w_l`` -> ``B_["B{l}"]`` ``(n_l, n_L)``; ``y``
 (or ``y'``, Eq. 51) -> ``y`` ``(n, n_L)``; ``<-a_l`` -> ``a_back`` ``(n, n_l)``; ``h_l``
@@ -52,7 +52,7 @@ import numpy as np
 
 from ..nn import get_activation
 from ..nn.init import feedback_uniform
-from .base import LearningRule, check_number, forward_path
+from .base import DeltaRule, check_number, forward_path
 from .record import put
 
 sigmoid = get_activation("logistic").f      # sigma(x) = 1 / (1 + e^{-x}) of Eq. (31)
@@ -64,7 +64,7 @@ CIFAR10_ALPHA = 0.25
 TABLE_2 = {"rule": "bdfa", "rule_params": {"alpha": CIFAR10_ALPHA}}
 
 
-class BDFA(LearningRule):
+class BDFA(DeltaRule):
     """DFA with feedback ``<-w_l`` trained to align ``<-w_l y`` with ``h_l`` (Eq. 30-42).
 
     Parameters

@@ -18,7 +18,7 @@ backward one of trainable feedback weights maps the label ``y`` back to the inpu
                     delta <-w_k = -delta <-a_k <-h_{k-1}^T                     (29)
 
 on the losses ``J`` of Eq. (15) and ``1/2 ||x_hat - x||^2`` of Eq. (16), both means
-over the batch. The forward phase is :meth:`LearningRule.updates` with :meth:`BFA.deltas`.
+over the batch. The forward phase is :meth:`DeltaRule.updates` with :meth:`BFA.deltas`.
 
 Legend (paper -> code -> shape), ``L`` weight layers, layer ``k`` of the backward
 network counted from the label as in the paper:
@@ -64,7 +64,7 @@ import numpy as np
 
 from ..nn import Forward, get_loss
 from ..nn.init import feedback_uniform
-from .base import LearningRule, check_choice
+from .base import DeltaRule, check_choice
 from .record import put
 
 
@@ -72,7 +72,7 @@ from .record import put
 X_LOSSES = ("mse", "logistic_bce")
 
 
-class BFA(LearningRule):
+class BFA(DeltaRule):
     """A backward network ``y -> x`` that is both the forward net's feedback and a generator.
 
     Parameters

@@ -18,15 +18,15 @@ pooling of layer ``l`` before multiplying by ``f'(a_l)`` (:mod:`nplearn.nn.conv`
 ``g`` is the exact gradient of the mean loss ``J`` (tested against central
 differences in ``tests/test_gradients.py``).
 """
-from .base import LearningRule
+from .base import DeltaRule
 
 
-class BP(LearningRule):
+class BP(DeltaRule):
     """Back-propagation of the error through the transposed forward weights (DFA Eq. 6)."""
 
     name = "bp"
     paper = "Rumelhart, Hinton & Williams (1986); as DFA paper Eq. (6)"
-    equations = {**LearningRule.equations, "delta": "DFA Eq. (6)"}
+    equations = {**DeltaRule.equations, "delta": "DFA Eq. (6)"}
     delta_formula = "(W_{n}^T {next}) ⊙ f'(a_{l})"
     deltas_top_down = True
 

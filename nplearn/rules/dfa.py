@@ -25,15 +25,15 @@ shared_feedback : bool
     identical for all hidden layers" (Sec. 2). Off by default.
 """
 from ..nn.init import feedback_uniform
-from .base import LearningRule, check_flag, forward_path, zero_init_if_bounded
+from .base import DeltaRule, check_flag, forward_path, zero_init_if_bounded
 
 
-class DFA(LearningRule):
+class DFA(DeltaRule):
     """The output error sent directly to every hidden layer through fixed random ``B_l`` (Eq. 8)."""
 
     name = "dfa"
     paper = "Nøkland (2016), NeurIPS 29, Eq. (8)"
-    equations = {**LearningRule.equations, "delta": "DFA Eq. (8)", "feedback": "DFA Eq. (8)"}
+    equations = {**DeltaRule.equations, "delta": "DFA Eq. (8)", "feedback": "DFA Eq. (8)"}
     delta_formula = "(B_{l} e) ⊙ f'(a_{l})"
 
     def __init__(self, shared_feedback=False):

@@ -38,7 +38,7 @@ is exactly what it is.
   update direction comes within 90 deg of BP's, i.e. descends (both measured on digits in
   ``tests/test_drtp.py``). ``B_l`` and ``-B_l`` are equally likely draws, so the sign is a
   convention of the parametrisation, not a property of the rule.
-* **The target.** :meth:`LearningRule.updates` hands :meth:`deltas` the error ``e = y_hat - y*``,
+* **The target.** :meth:`DeltaRule.updates` hands :meth:`deltas` the error ``e = y_hat - y*``,
   not ``y*``; we recover ``y* = y_hat - e`` and round it to the 0/1 it is (the subtraction
   can leave an error in the last bit). Targets that are not one-hot raise a ValueError:
   DRTP is defined for one-hot labels.
@@ -50,16 +50,16 @@ is exactly what it is.
 import numpy as np
 
 from ..nn.init import feedback_uniform
-from .base import LearningRule, forward_path
+from .base import DeltaRule, forward_path
 
 
-class DRTP(LearningRule):
+class DRTP(DeltaRule):
     """The one-hot target sent directly to every hidden layer through fixed random ``B_l``."""
 
     name = "drtp"
     paper = "Frenkel, Lefebvre & Bol (2021), Front. Neurosci. 15:629892, Sec. 2"
     # the DRTP paper is cited by section (module docstring); its delta is DFA Eq. (8), y* for e
-    equations = {**LearningRule.equations, "delta": "DRTP Sec. 2: DFA Eq. (8), y* for e",
+    equations = {**DeltaRule.equations, "delta": "DRTP Sec. 2: DFA Eq. (8), y* for e",
                  "feedback": "DRTP Sec. 2"}
     delta_formula = "(B_{l} y*) ⊙ f'(a_{l}), y* = y_hat - e the one-hot target"
 

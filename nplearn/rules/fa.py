@@ -28,15 +28,15 @@ fan-in of ``W_{l+1}``), so the kernel's bound is ``1/sqrt(C_l k k)``. With ``B_l
 import numpy as np
 
 from ..nn.init import feedback_uniform
-from .base import LearningRule, zero_init_if_bounded
+from .base import DeltaRule, zero_init_if_bounded
 
 
-class FA(LearningRule):
+class FA(DeltaRule):
     """Error carried back layer by layer through fixed random matrices ``B_l`` (DFA Eq. 7)."""
 
     name = "fa"
     paper = "Lillicrap et al. (2016), Nat. Commun. 7:13276; as DFA paper Eq. (7)"
-    equations = {**LearningRule.equations, "delta": "DFA Eq. (7)", "feedback": "DFA Eq. (7)"}
+    equations = {**DeltaRule.equations, "delta": "DFA Eq. (7)", "feedback": "DFA Eq. (7)"}
     delta_formula = "(B_{l} {next}) ⊙ f'(a_{l})"
     deltas_top_down = True
 

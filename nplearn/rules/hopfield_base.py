@@ -11,8 +11,8 @@ Hebbian rule (EFP Eq. 5 or 6, :func:`nplearn.hopfield.hebbian_update`). The engi
   ``g[W_l]`` and ``g[b_l]`` are multiplied by ``lr_layers[l - 1]``, so with SGD the step of
   layer ``l`` is ``learning_rate * lr_layers[l - 1] * Delta W_l``: ``learning_rate`` is a global
   factor (1 with the papers' per-example rates);
-* there is no ``delta_l`` to compare with BP's, so ``deltas`` is ``None`` and
-  :class:`nplearn.analysis.AlignmentRecorder` records no update angles for these rules.
+* there is no ``delta_l`` to compare with BP's (no :class:`~nplearn.rules.DeltaRule` here),
+  so :class:`nplearn.analysis.AlignmentRecorder` records no update angles for them.
 
 Inputs outside [0, 1]
 ---------------------
@@ -33,7 +33,8 @@ training range still meet ``rho``'s clip. Without :meth:`prepare` (a direct
 import numpy as np
 
 from ..hopfield import HopfieldNet
-from .base import LearningRule, check_number
+from .base import check_number
+from .rule import LearningRule
 from .record import put
 
 
@@ -81,7 +82,6 @@ class HopfieldRule(LearningRule):
     connectivity = "symmetric"
     defaults = {"activation": "hard_sigmoid", "loss": "mse", "optimizer": "sgd",
                 "learning_rate": 1.0}
-    deltas = None                      # no delta_l: no update angles against BP's
     #: Hyperparameters whose ``None`` means "the default for the network's depth" (EP).
     none_by_depth = ()
     #: Equation tags of a traced step, EFP's numbering (which numbers EP's equations too).

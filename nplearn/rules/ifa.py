@@ -19,15 +19,15 @@ Decision: the paper's IFA experiment starts "from a random initialization"
 never move, so IFA uses U(+-1/sqrt(fan_in)) for every activation.
 """
 from ..nn.init import feedback_uniform
-from .base import LearningRule, forward_path
+from .base import DeltaRule, forward_path
 
 
-class IFA(LearningRule):
+class IFA(DeltaRule):
     """Error into the first hidden layer, then forward through ``W_l`` (DFA Eq. 9)."""
 
     name = "ifa"
     paper = "Nøkland (2016), NeurIPS 29, Eq. (9)"
-    equations = {**LearningRule.equations, "delta": "DFA Eq. (9)", "feedback": "DFA Eq. (9)"}
+    equations = {**DeltaRule.equations, "delta": "DFA Eq. (9)", "feedback": "DFA Eq. (9)"}
 
     def describe_delta(self, l, L):
         return "(B_1 e) ⊙ f'(a_1)" if l == 1 else f"(W_{l} delta_{l - 1}) ⊙ f'(a_{l})"

@@ -53,10 +53,10 @@ Decisions
 """
 import numpy as np
 
-from .base import LearningRule, check_choice, check_number, fill_trace, forward_path
+from .base import DeltaRule, check_choice, check_number, fill_trace, forward_path
 
 
-class PEPITA(LearningRule):
+class PEPITA(DeltaRule):
     """Two forward passes, the second on the input modulated by the error (Eq. 1-5).
 
     Parameters

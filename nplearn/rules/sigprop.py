@@ -74,7 +74,7 @@ Decisions
 """
 import numpy as np
 
-from .base import LearningRule
+from .rule import LearningRule
 from .record import direction_key, put
 from .sigprop_net import SigpropNet, check_options
 from .sigprop_targets import compare, compare_backward, generate_backward
@@ -102,7 +102,6 @@ class Sigprop(LearningRule):
     paper = "Kohan, Rietman & Siegelmann (2023), IEEE TNNLS, Eq. (1)-(10)"
     defaults = {"activation": "leaky_relu", "loss": "softmax_ce", "optimizer": "adam",
                 "learning_rate": 8e-3}
-    deltas = None                      # no delta_l of a global error: AlignmentRecorder skips it
     # tags of the traced step's inputs, loss and feedback (the rest: :meth:`_trace`)
     equations = {"x": "SP Eq. (1)", "y": "SP Eq. (9)", "loss": "SP Eq. (4)",
                  "update": "SP Eq. (9), Sec. IV", "feedback": "SP Eq. (1)"}

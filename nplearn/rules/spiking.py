@@ -55,7 +55,7 @@ import numpy as np
 from ..nn.conv_geometry import image_shape_for
 from ..nn.init import get_init
 from ..snn import DIGITS_CONV, SpikingConvNet, arctan_surrogate_grad, if_backward, if_forward
-from .base import LearningRule
+from .rule import LearningRule
 from .record import put
 
 
@@ -63,7 +63,6 @@ class _SpikingRule(LearningRule):
     """What the four share: the network, the classifier's cross-entropy, the defaults."""
 
     paper = "Kohan, Rietman & Siegelmann 2023 (sigprop), Sec. VI"
-    deltas = None                      # no delta_l: AlignmentRecorder skips update angles
     #: ``activation`` "if": the units are integrate-and-fire neurons, no other is accepted.
     #: Adam at 1e-2 with a constant rate: chosen on the digits VALIDATION split for
     #: ``Classifier``'s 20 epochs of 64 (3 seeds; the numbers in ``docs/rules/snn_sigprop.md``).
