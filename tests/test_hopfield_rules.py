@@ -213,6 +213,27 @@ def test_efp_update_is_eq6_and_the_loop_matrix_stays_fixed_by_default(batch):
     assert set(g) == set(model.params)
 
 
+def test_efp_with_the_chl_update_is_eq5_written_out_on_the_loop_network(batch):
+    # EFP Sec. 5.2 / Fig. 4: the loop network's phases with EP's update, Eq. (5), by hand
+    x, Y = batch
+    model, rule = build("efp", 8, 3, (5, 4), rng=0, rule_params={"update": "chl"})
+    assert not model.symmetric
+    trace = {}
+    g = rule.updates(model, x, Y, trace=trace)
+    rho = lambda s: np.clip(s, 0.0, 1.0)                              # noqa: E731
+    r0 = [rho(x)] + [rho(trace[f"s_free_{l}"]) for l in (1, 2, 3)]
+    rb = [rho(x)] + [rho(trace[f"s_nudged_{l}"]) for l in (1, 2, 3)]
+    n, beta = x.shape[0], rule.beta
+    for l, r in zip((1, 2, 3), rule.rates_):
+        dW = (rb[l].T @ rb[l - 1] - r0[l].T @ r0[l - 1]) / (beta * n)   # Eq. (5), batch mean
+        np.testing.assert_allclose(g[f"W{l}"], -r * dW, rtol=1e-10, atol=1e-14)
+    assert rule.equations["update"] == "EFP Eq. (5)" and "rho(s^beta_{pre})" in rule.update_formula
+    g6 = build("efp", 8, 3, (5, 4), rng=0)[1].updates(model, x, Y)
+    assert not np.allclose(g6["W2"], g["W2"])                         # Eq. (6) differs
+    with pytest.raises(ValueError, match="update"):
+        nplearn.rules.get_rule("efp", update="ep")
+
+
 def test_efp_loop_steps_the_optimiser_num_loops_times_and_continues_the_free_state(batch):
     x, Y = batch
     model, rule = build("efp", 8, 3, (5, 4), rng=0, rule_params={"num_loops": 3})

@@ -53,7 +53,7 @@ Decisions
   and ``"efp-table1-3x1500"``; :data:`PAPER_LR_LAYERS` holds Table 1's rates.
 """
 from ..hopfield import two_phase_update
-from .base import check_flag, check_number
+from .base import check_choice, check_flag, check_number
 from .hopfield_base import HopfieldRule
 
 #: EFP Table 1's per-layer rates ``alpha_l`` by number of hidden layers (784-1500-1500-10 and
@@ -78,21 +78,25 @@ class EFP(HopfieldRule):
         ``None``: :meth:`default_lr_layers` (Table 1's rates for 2 or 3 hidden layers).
     train_loop : bool
         Train the loop matrix ``W_loop`` (default False: Table 1's rate 0).
+    update : {"efp", "chl"}
+        The Hebbian update after the two phases: ``"efp"``, EFP's unidirectional Eq. (6)
+        (the rule); ``"chl"``, EP's contrastive Hebbian Eq. (5) on the same loop network,
+        as in Sec. 5.2 and Fig. 4, where "both networks use the EP update rule, so the
+        learning algorithms can be comparable" (``nplearn reproduce efp-fig4``).
     """
 
     name = "efp"
     paper = "Kohan, Rietman & Siegelmann (2018), arXiv:1808.03357, Eq. (1), (6)-(8)"
     connectivity = "loop"
     # tags of the traced step: the free and clamped phases, the cost, the update, the loop
-    equations = {"x": "EFP Eq. (1)", "y": "EFP Eq. (1), (3)", "free": "EFP Eq. (1), (7)",
+    _equations = {"x": "EFP Eq. (1)", "y": "EFP Eq. (1), (3)", "free": "EFP Eq. (1), (7)",
                  "nudged": "EFP Eq. (1), (7)", "loss": "EFP Eq. (3)", "e": "EFP Eq. (1), (3)",
                  "update": "EFP Eq. (6)", "feedback": "EFP Eq. (1)", "loop": "EFP Sec. 3.2.2",
                  "start": "EFP Sec. 3.2.2", "beta": "EFP Eq. (1)", "rates": "EFP Table 1"}
-    update_formula = "(1/beta) (rho(s^beta_{l}) - rho(s^0_{l}))^T rho(s^0_{pre}) / n"
     defaults = {**HopfieldRule.defaults, "learning_rate": 3.0}
 
     def __init__(self, n_free=16, n_clamped=8, num_loops=2, beta=1.0, h=0.5, lr_layers=None,
-                 train_loop=False):
+                 train_loop=False, update="efp"):
         self.n_free = n_free
         self.n_clamped = n_clamped
         self.beta = beta
@@ -100,7 +104,23 @@ class EFP(HopfieldRule):
         self.lr_layers = lr_layers
         self.num_loops = check_number(self.name, "num_loops", num_loops, low=1, integer=True)
         self.train_loop = check_flag(self.name, "train_loop", train_loop)
+        self.update = check_choice(self.name, "update", update, ("efp", "chl"))
         self.check_dynamics()
+
+    @property
+    def update_formula(self):
+        """``Delta W_l`` in words for the trace: Eq. (6), or Eq. (5) with ``update="chl"``."""
+        if self.update == "chl":
+            return HopfieldRule.update_formula
+        return "(1/beta) (rho(s^beta_{l}) - rho(s^0_{l}))^T rho(s^0_{pre}) / n"
+
+    @property
+    def equations(self):
+        """Tags of a traced step; the update's is Eq. (5) with ``update="chl"``."""
+        eq = dict(self._equations)
+        if self.update == "chl":
+            eq["update"] = "EFP Eq. (5)"
+        return eq
 
     @property
     def steps_per_batch(self):
@@ -143,7 +163,8 @@ class EFP(HopfieldRule):
         x = self.inputs(model, x)
         # free phase from `start`, clamped phase from s0, then the update:
         # SP Eq. (13), (14); EFP Eq. (1), (6), (7)
-        s0, sb, g = two_phase_update(model, "efp", x, Y, self.beta, start, self.n_free,
+        # (update="chl": EFP Eq. (5) in place of Eq. (6), Sec. 5.2 / Fig. 4)
+        s0, sb, g = two_phase_update(model, self.update, x, Y, self.beta, start, self.n_free,
                                      self.n_clamped, self.h)
         # Sec. 3.2.2: the next call on this batch continues from s0; none after the last
         self.carry_ = (loop, s0) if loop + 1 < self.num_loops else None

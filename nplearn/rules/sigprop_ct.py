@@ -59,7 +59,7 @@ class SigpropCT(EFP):
     name = "sigprop_ct"
     paper = "Kohan, Rietman & Siegelmann (2023), IEEE TNNLS, Sec. V, Eq. (11)-(14)"
     # the free phase, then the output nudged toward d, which W_loop carries to layer 1 (12)
-    equations = {**EFP.equations, "x": "SP Eq. (13)", "y": "SP Eq. (12)-(13)",
+    equations = {**EFP._equations, "x": "SP Eq. (13)", "y": "SP Eq. (12)-(13)",
                  "free": "SP Eq. (13), beta = 0", "nudged": "SP Eq. (12)-(13)",
                  "e": "SP Eq. (12)-(13)", "update": "SP Eq. (14)", "feedback": "SP Eq. (12)",
                  "loop": "SP Sec. V (EFP Sec. 3.2.2)"}
