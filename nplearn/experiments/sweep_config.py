@@ -40,6 +40,7 @@ SETTING_RULES.update(epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, pool=_POSIT
     "learning_rate": (lambda v: _IS_NUM(v) and math.isfinite(v) and v > 0,
                       "a finite number > 0, e.g. 0.001"),
     "dropout": (lambda v: _IS_NUM(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "input_dropout": (lambda v: _IS_NUM(v) and 0 <= v < 1, "a number in [0, 1)"),
     "schedule": (lambda v: isinstance(v, str), 'a string, e.g. "cosine" or "multistep:60"'),
     "rule_params": (lambda v: isinstance(v, dict), 'an object, e.g. {"alpha": 0.25}'),
     "optimizer_params": (lambda v: isinstance(v, dict), 'an object, e.g. {"momentum": 0.9}'),
