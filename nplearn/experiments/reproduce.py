@@ -422,6 +422,11 @@ def _table(name):
     return TABLES[name]
 
 
+#: Figure experiments ``nplearn reproduce`` runs besides the tables: name -> title.
+FIGURES = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with the first "
+                            "hidden layer frozen, then unfrozen (BP or DFA)"}
+
+
 def format_list():
     """What ``nplearn reproduce --list`` prints: the tables (rows and columns), then every
     paper setting of :func:`nplearn.paper_settings`."""
@@ -431,6 +436,8 @@ def format_list():
         lines.append(f"  {name:<{width}}  {t.title}")
         lines.append(f"  {'':<{width}}    rows: {', '.join(dict.fromkeys(r.key for r in t.rows))}")
         lines.append(f"  {'':<{width}}    columns: {', '.join(slug(c) for c in t.columns)}")
+    lines += ["", "Figures (nplearn reproduce FIGURE [--scale cpu|full]; one seed):"]
+    lines += [f"  {name:<{width}}  {title}" for name, title in FIGURES.items()]
     lines += ["", "Paper settings (Classifier(**nplearn.paper_settings(RULE, NAME))):"]
     by_name = {}
     for s in list_paper_settings():
@@ -446,7 +453,8 @@ def format_list():
 def add_arguments(p):
     """The ``nplearn reproduce`` arguments on parser ``p``; sets ``run=run_args``."""
     p.add_argument("table", nargs="?", metavar="TABLE",
-                   help=f"one of {{{', '.join(TABLES)}}} (see --list)")
+                   help=f"one of {{{', '.join(TABLES)}}}, or a figure: "
+                   f"{{{', '.join(FIGURES)}}} (see --list)")
     p.add_argument("--list", action="store_true",
                    help="list the tables (with their rows and columns) and the paper settings")
     p.add_argument("--scale", choices=SCALES, default="cpu",
@@ -489,6 +497,13 @@ def run_args(args):
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         raise ValueError("--seeds and --epochs must be >= 1")
     out = args.out or f"results/reproduce/{args.table}-{args.scale}"
+    if args.table in FIGURES:                   # DFA Fig. 2 (left), nplearn.experiments.frozen_layer
+        from .frozen_layer import run
+        epochs = (50, 50) if args.epochs is None else (args.epochs, args.epochs)
+        _, markdown, files = run(out, scale=args.scale, epochs=epochs, data_dir=args.data_dir)
+        print(markdown)
+        print(f"wrote {', '.join(files)}")
+        return 0
     result = reproduce(args.table, scale=args.scale, seeds=args.seeds, out_dir=out,
                        epochs=args.epochs, data_dir=args.data_dir, resume=args.resume,
                        rows=args.rows, columns=args.columns, tuning=args.tuning)
