@@ -15,11 +15,14 @@ epochs."
 One pre-training (BP, ``frozen=(1,)`` of :func:`nplearn.train.train`), then three
 continuations of that same state (weights and optimiser state copied), every layer trainable:
 
-``bp``         BP everywhere (the paper's first continuation);
-``dfa_layer1`` the unfrozen layer with DFA, ``delta_1 = (B_1 e) ⊙ f'(a_1)`` (Eq. 8), the
-               layers above with BP, ``delta_l = (W_{l+1}^T delta_{l+1}) ⊙ f'(a_l)`` (Eq. 6):
-               our reading of "the unfreezed layer was trained with DFA";
-``dfa``        DFA in every hidden layer (Eq. 8), the other reading.
+``bp``
+    BP everywhere (the paper's first continuation);
+``dfa_layer1``
+    the unfrozen layer with DFA, ``delta_1 = (B_1 e) ⊙ f'(a_1)`` (Eq. 8), the layers above
+    with BP, ``delta_l = (W_{l+1}^T delta_{l+1}) ⊙ f'(a_l)`` (Eq. 6): our reading of "the
+    unfreezed layer was trained with DFA";
+``dfa``
+    DFA in every hidden layer (Eq. 8), the other reading.
 
 The paper prints no learning rate, loss or optimiser for this figure; both scales use Sec. 4's
 binary cross-entropy, RMSprop and minibatches of 64, and BP's default initialisation
@@ -29,8 +32,8 @@ images), the paper's 50 + 50 epochs, learning rate 1e-3 (the frozen phase then e
 are noisy); ``full``: MNIST at 1e-4 (paper_settings' DFA rate; not measured).
 ``nplearn reproduce dfa-fig2-left`` runs it and writes the figure (:func:`run`).
 """
-from pathlib import Path
 import copy
+from pathlib import Path
 
 import numpy as np
 
@@ -132,21 +135,21 @@ def plot_frozen_layer(result):
         ax.set_ylim(bottom=0)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training error (%)")
-        ax.set_title(f"DFA Fig. 2 (left) at {result['scale']} scale: "
-                     f"{'x'.join(map(str, (len(result['hidden_sizes']), result['hidden_sizes'][0])))}"
-                     f" tanh on {result['dataset']}, seed {result['seed']}")
+        net = f"{len(result['hidden_sizes'])}x{result['hidden_sizes'][0]}"
+        ax.set_title(f"DFA Fig. 2 (left) at {result['scale']} scale: {net} tanh on "
+                     f"{result['dataset']}, seed {result['seed']}")
         ax.legend(frameon=False)
     return fig
 
 
 def summary(result):
-    """Training error (%) at the end of the frozen phase and, per continuation, its peak,
-    the epoch it first reaches 0 (``None`` if never) and its last value."""
+    """Training error (%) at the end of the frozen phase and, per continuation, after its
+    first epoch, its peak, the epoch it first reaches 0 (``None`` if never) and its last."""
     out = {"frozen_end": 100 * result["frozen"]["train_error"][-1]}
     for name, h in result["continued"].items():
         err = 100 * np.array(h["train_error"])
         zero = np.flatnonzero(err == 0)
-        out[name] = {"peak": float(err.max()), "first_zero_epoch":
+        out[name] = {"first": float(err[0]), "peak": float(err.max()), "first_zero_epoch":
                      int(h["epoch"][zero[0]]) if zero.size else None, "last": float(err[-1])}
     return out
 
@@ -179,9 +182,10 @@ def format_markdown(result):
              f"RMSprop {result['learning_rate']:g}, seed {result['seed']}): training error after "
              f"{result['epochs'][0]} epochs with layer 1 frozen {s['frozen_end']:.2f} % "
              "(paper: about 5 %).", "",
-             "| continuation | paper | peak (%) | reaches 0 % | last (%) |", "|---|---|---|---|---|"]
+             "| continuation | paper | 1st epoch (%) | peak (%) | reaches 0 % | last (%) |",
+             "|---|---|---|---|---|---|"]
     for name in result["continued"]:
         c = s[name]
-        lines.append(f"| {LABELS[name]} | {paper[name]} | {c['peak']:.2f} | "
+        lines.append(f"| {LABELS[name]} | {paper[name]} | {c['first']:.2f} | {c['peak']:.2f} | "
                      f"{zero(c['first_zero_epoch'])} | {c['last']:.2f} |")
     return "\n".join(lines) + "\n"

@@ -423,8 +423,8 @@ def _table(name):
 
 
 #: Figure experiments ``nplearn reproduce`` runs besides the tables: name -> title.
-FIGURES = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with the first "
-                            "hidden layer frozen, then unfrozen (BP or DFA)"}
+FIGURE_EXPERIMENTS = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with "
+                                     "the first hidden layer frozen, then unfrozen (BP or DFA)"}
 
 
 def format_list():
@@ -437,7 +437,7 @@ def format_list():
         lines.append(f"  {'':<{width}}    rows: {', '.join(dict.fromkeys(r.key for r in t.rows))}")
         lines.append(f"  {'':<{width}}    columns: {', '.join(slug(c) for c in t.columns)}")
     lines += ["", "Figures (nplearn reproduce FIGURE [--scale cpu|full]; one seed):"]
-    lines += [f"  {name:<{width}}  {title}" for name, title in FIGURES.items()]
+    lines += [f"  {name:<{width}}  {title}" for name, title in FIGURE_EXPERIMENTS.items()]
     lines += ["", "Paper settings (Classifier(**nplearn.paper_settings(RULE, NAME))):"]
     by_name = {}
     for s in list_paper_settings():
@@ -454,7 +454,7 @@ def add_arguments(p):
     """The ``nplearn reproduce`` arguments on parser ``p``; sets ``run=run_args``."""
     p.add_argument("table", nargs="?", metavar="TABLE",
                    help=f"one of {{{', '.join(TABLES)}}}, or a figure: "
-                   f"{{{', '.join(FIGURES)}}} (see --list)")
+                   f"{{{', '.join(FIGURE_EXPERIMENTS)}}} (see --list)")
     p.add_argument("--list", action="store_true",
                    help="list the tables (with their rows and columns) and the paper settings")
     p.add_argument("--scale", choices=SCALES, default="cpu",
@@ -497,7 +497,7 @@ def run_args(args):
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         raise ValueError("--seeds and --epochs must be >= 1")
     out = args.out or f"results/reproduce/{args.table}-{args.scale}"
-    if args.table in FIGURES:                   # DFA Fig. 2 (left), nplearn.experiments.frozen_layer
+    if args.table in FIGURE_EXPERIMENTS:        # DFA Fig. 2 (left): experiments.frozen_layer
         from .frozen_layer import run
         epochs = (50, 50) if args.epochs is None else (args.epochs, args.epochs)
         _, markdown, files = run(out, scale=args.scale, epochs=epochs, data_dir=args.data_dir)
