@@ -74,6 +74,14 @@ def test_the_dfa_dropout_rows_drop_inputs_too():
                     assert got == want, (table, row.key, col)
 
 
+def test_run_folders_made_before_input_dropout_keep_their_names():
+    from nplearn.experiments.reproduce import _key
+    kw = table_settings("dfa-table1", "cpu", rows=["2x800-tanh"], columns=["dfa"])[0][3]
+    old = {k: v for k, v in kw.items() if k != "input_dropout"}
+    assert kw["input_dropout"] == 0.0 and _key("digits", 0.1, kw) == _key("digits", 0.1, old)
+    assert _key("digits", 0.1, {**kw, "input_dropout": 0.1}) != _key("digits", 0.1, old)
+
+
 def test_the_rule_files_hold_no_table_of_settings():
     """One home: the EFP rule's Table 1 rates are referred to, not copied."""
     from nplearn.rules import efp, pepita
