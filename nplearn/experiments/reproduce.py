@@ -36,6 +36,7 @@ from ..train import atomic_write
 from .compare import _summarize, _weight_bins, _write, write_json
 from .paper_settings import list_paper_settings, paper_settings
 from .resumable import checkpoint_exists, out_lock, train_resumable
+from .sweep_config import identity
 from .tables import TABLES, TUNED, slug
 from .tuning import tuned_rates
 
@@ -198,15 +199,10 @@ def _jobs(table, scale, cells, seeds, data_dir, out, resume):
     return jobs
 
 
-#: Classifier arguments newer than some run folders: left out of the hash at these values (their
-#: defaults), so a folder made before the argument existed keeps its name and resumes.
-_KEY_SKIPS_AT = {"input_dropout": 0.0}
-
-
 def _key(dataset, validation_size, kw):
     """The run folder's name: the rule and a hash of everything that sets the run."""
-    kw = {k: v for k, v in kw.items() if k not in _KEY_SKIPS_AT or v != _KEY_SKIPS_AT[k]}
-    text = json.dumps({"dataset": dataset, "validation_size": validation_size, "kwargs": kw},
+    text = json.dumps({"dataset": dataset, "validation_size": validation_size,
+                       "kwargs": identity(kw)},       # a folder made before input_dropout too
                       sort_keys=True, default=str)
     return f"{kw['rule']}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
