@@ -19,6 +19,9 @@ when the table spans several datasets).
 schedule stays the paper's (it is not compressed), so a short reproduction is the beginning
 of the full one and ``resume`` with a larger ``epochs`` continues it. The table says how many
 epochs ran beside the paper's budget.
+
+``nplearn reproduce`` also runs the figure experiments of :data:`FIGURE_EXPERIMENTS` (DFA
+Fig. 2, left: :mod:`nplearn.experiments.frozen_layer`).
 """
 import csv
 import hashlib
@@ -480,7 +483,8 @@ DESCRIPTION = ("Reproduce a table of one of the five papers (or one of nplearn's
                "Fashion-MNIST tables): train every row and column over seeds, checkpointing "
                "each run every epoch (--resume continues), print the paper's numbers beside "
                "ours (mean ± std, runs, epochs run) as Markdown, and write table.md, table.csv "
-               "and the compare report (report.html) of the runs.")
+               "and the compare report (report.html) of the runs. A figure experiment "
+               "(dfa-fig2-left) writes its figure and numbers instead.")
 
 
 def run_args(args):
@@ -488,8 +492,10 @@ def run_args(args):
     if args.list:
         print(format_list())
         return 0
-    if args.table is None:
-        raise ValueError(f"give a TABLE ({', '.join(TABLES)}) or --list")
+    if args.table not in (*TABLES, *FIGURE_EXPERIMENTS):
+        raise ValueError(f"give a TABLE ({', '.join(TABLES)}), a FIGURE "
+                         f"({', '.join(FIGURE_EXPERIMENTS)}) or --list"
+                         + ("" if args.table is None else f"; got {args.table!r}"))
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         raise ValueError("--seeds and --epochs must be >= 1")
     out = args.out or f"results/reproduce/{args.table}-{args.scale}"
