@@ -135,8 +135,7 @@ def plot_frozen_layer(result):
         ax.set_ylim(bottom=0)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training error (%)")
-        net = f"{len(result['hidden_sizes'])}x{result['hidden_sizes'][0]}"
-        ax.set_title(f"DFA Fig. 2 (left) at {result['scale']} scale: {net} tanh on "
+        ax.set_title(f"DFA Fig. 2 (left) at {result['scale']} scale: {_net(result)} tanh on "
                      f"{result['dataset']}, seed {result['seed']}")
         ax.legend(frameon=False)
     return fig
@@ -178,9 +177,10 @@ def format_markdown(result):
              "dfa_layer1": "first increases, then decreases to 0 % after about 50 epochs",
              "dfa": "(the same sentence, read as DFA in every layer)"}
     zero = lambda e: "never" if e is None else f"epoch {e}"     # noqa: E731
-    lines = [f"DFA Fig. 2 (left), {result['scale']} scale ({result['dataset']}, 3x50 tanh, "
-             f"RMSprop {result['learning_rate']:g}, seed {result['seed']}): training error after "
-             f"{result['epochs'][0]} epochs with layer 1 frozen {s['frozen_end']:.2f} % "
+    lines = [f"DFA Fig. 2 (left), {result['scale']} scale ({result['dataset']}, "
+             f"{_net(result)} tanh, RMSprop {result['learning_rate']:g}, seed {result['seed']}): "
+             f"training error after {result['epochs'][0]} epochs with layer 1 frozen "
+             f"{s['frozen_end']:.2f} % "
              "(paper: about 5 %).", "",
              "| continuation | paper | 1st epoch (%) | peak (%) | reaches 0 % | last (%) |",
              "|---|---|---|---|---|---|"]
@@ -189,3 +189,9 @@ def format_markdown(result):
         lines.append(f"| {LABELS[name]} | {paper[name]} | {c['first']:.2f} | {c['peak']:.2f} | "
                      f"{zero(c['first_zero_epoch'])} | {c['last']:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def _net(result):
+    """``"3x50"`` for hidden sizes ``(50, 50, 50)``; ``"64-32"`` if the widths differ."""
+    h = result["hidden_sizes"]
+    return f"{len(h)}x{h[0]}" if len(set(h)) == 1 else "-".join(map(str, h))

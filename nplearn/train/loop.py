@@ -66,7 +66,7 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
 
     ``frozen`` lists layers ``l`` whose ``W_l`` and ``b_l`` are not updated (their update
     directions are dropped before the optimiser, which then keeps no state for them): the
-    first hidden layer "fixed to random weights" of DFA Sec. 3, Fig. 2 (left).
+    first hidden layer "fixed to random weights" of DFA Sec. 4, Fig. 2 (left).
 
     Raises :class:`DivergenceError` if the loss is NaN or inf (before the update) or if the
     update leaves a parameter entry NaN, inf or beyond ``+-bound`` (after it: the
