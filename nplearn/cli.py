@@ -49,7 +49,8 @@ from .train import DivergenceError, atomic_write
 # CLI flag -> Classifier argument, for the flags shared by `train` and `compare`
 MODEL_FLAGS = {"hidden": "hidden_sizes", "activation": "activation", "loss": "loss",
                "optimizer": "optimizer", "lr": "learning_rate", "epochs": "epochs",
-               "batch_size": "batch_size", "dropout": "dropout", "dtype": "dtype",
+               "batch_size": "batch_size", "dropout": "dropout",
+               "input_dropout": "input_dropout", "dtype": "dtype",
                "conv": "conv", "pool": "pool", "schedule": "schedule"}
 
 
@@ -206,6 +207,9 @@ def _add_model_flags(p, defaults):
                    help=f"minibatch size ({d('batch_size')})")
     p.add_argument("--dropout", type=_setting("dropout", float), metavar="P",
                    help=f"drop probability of hidden units, in [0, 1) ({d('dropout')})")
+    p.add_argument("--input-dropout", type=_setting("input_dropout", float), metavar="P",
+                   help="drop probability of the inputs, in [0, 1); dense networks of the "
+                   "feedforward rules (default: 0)")
     p.add_argument("--dtype", choices=["float64", "float32"],
                    help=f"float precision ({d('dtype')})")
     p.add_argument("--conv", nargs="+", type=_conv_layer, metavar="C,K,S[,P]",

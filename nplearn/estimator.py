@@ -63,6 +63,11 @@ class Classifier(ClassifierMixin, BaseEstimator):
     dropout : float, optional
         Drop probability of the fully connected hidden layers; ``None``: the rule's default
         (0, or 0.1 for PEPITA as in its Table 2).
+    input_dropout : float, default=0.0
+        Drop probability of the input units, in [0, 1), applied in training only (inverted
+        dropout, as ``dropout``); the DFA paper's dropout rows drop 0.1 of the inputs (Sec.
+        4). Fully connected :class:`~nplearn.nn.MLP` networks only (no ``conv``; not the
+        Hopfield, sigprop or spiking rules).
     schedule : str or callable, optional
         ``"cosine"``, ``"multistep:60,90"`` or ``epoch -> factor``; ``None``: the rule's default
         (constant, or PEPITA's Table 2 step decay ``"multistep:60"``).
@@ -116,8 +121,9 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, rule="dfa", hidden_sizes=(100,), activation=None, optimizer=None,
                  learning_rate=None, epochs=20, batch_size=64, dtype="float64",
-                 random_state=None, rule_params=None, loss=None, dropout=None, schedule=None,
-                 verbose=None, conv=None, image_shape=None, pool=2, optimizer_params=None):
+                 random_state=None, rule_params=None, loss=None, dropout=None,
+                 input_dropout=0.0, schedule=None, verbose=None, conv=None, image_shape=None,
+                 pool=2, optimizer_params=None):
         self.rule = rule
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -130,6 +136,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         self.rule_params = rule_params
         self.loss = loss
         self.dropout = dropout
+        self.input_dropout = input_dropout
         self.schedule = schedule
         self.verbose = verbose
         self.conv = conv
@@ -353,7 +360,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
             self.model_, self.rule_ = build(
                 rule, sizes[0], len(self.classes_), self.hidden_sizes, self.activation,
                 self.loss, "zero", self.dropout, self.dtype, 0, self.rule_params,
-                **self._conv_args(sizes[0]))
+                input_dropout=self.input_dropout, **self._conv_args(sizes[0]))
         except (ValueError, TypeError) as err:
             spec.fail(where, "params", f"do not build a network: {err}")
         built = {"sizes": list(self.model_.sizes), "activation": self.model_.f.name,
@@ -430,7 +437,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         rng = _as_generator(self.random_state)
         model, rule = build(rule, X.shape[1], len(classes), self.hidden_sizes, self.activation,
                             self.loss, None, self.dropout, self.dtype, rng, None,
-                            **self._conv_args(X.shape[1]))
+                            input_dropout=self.input_dropout, **self._conv_args(X.shape[1]))
         rule.prepare(model, X)                          # e.g. the Hopfield rules' input map
         self.classes_, self._rng, self.model_, self.rule_ = classes, rng, model, rule
         self.optimizer_ = optimizer

@@ -111,6 +111,43 @@ def test_checkpoint_round_trip_is_exact(rule, digits, tmp_path):
         np.testing.assert_array_equal(back.model_.params[k], clf.model_.params[k])
 
 
+@pytest.mark.parametrize("rule", ["bp", "dfa"])
+def test_input_dropout_zeroes_and_scales_inputs_in_training_only(rule, digits, tmp_path):
+    """DFA paper, Sec. 4: the dropout rows drop 0.1 of the inputs. In training each input is
+    kept with probability 1 - p and scaled by 1 / (1 - p) (inverted dropout, as the hidden
+    units); prediction uses every input, unscaled, so it is deterministic."""
+    p, X, y = 0.25, digits.x_train[:200], digits.y_train[:200]
+    clf = Classifier(rule=rule, hidden_sizes=(8,), input_dropout=p, random_state=0)
+    rec = clf.trace_step(X, y, classes=np.arange(10))     # the step fit makes
+    mask = rec["mask_0"]
+    assert set(np.unique(mask)) == {0.0, 1 / (1 - p)}
+    assert abs(np.mean(mask == 0) - p) < 0.02
+    np.testing.assert_array_equal(rec["h_0"], X * mask)
+    np.testing.assert_allclose(rec["a_1"], rec["h_0"] @ rec["W1_before"].T + rec["b1_before"])
+    assert "mask_0" not in Classifier(rule=rule, hidden_sizes=(8,), random_state=0).trace_step(
+        X, y, classes=np.arange(10))                     # input_dropout=0: no mask
+    clf.partial_fit(X, y)
+    W, b = clf.model_.params["W1"], clf.model_.params["b1"]
+    a = clf.decision_function(X)
+    np.testing.assert_array_equal(a, clf.decision_function(X))
+    h1 = clf.model_.f.f(X @ W.T + b)                      # no mask, no scaling at predict
+    np.testing.assert_allclose(a, h1 @ clf.model_.params["W2"].T + clf.model_.params["b2"])
+    clf.save(tmp_path / "ckpt")                           # save / load keeps it
+    back = Classifier.load(tmp_path / "ckpt")
+    assert back.input_dropout == p and back.model_.input_dropout == p
+    clf.partial_fit(X, y)
+    back.partial_fit(X, y)
+    np.testing.assert_array_equal(back.model_.params["W1"], clf.model_.params["W1"])
+
+
+def test_input_dropout_is_refused_where_the_network_has_none(digits):
+    X, y = digits.x_train[:50], digits.y_train[:50]
+    for kw in ({"rule": "sigprop"}, {"rule": "ep"}, {"rule": "snn_bp"},
+               {"rule": "bp", "conv": [(4, 3, 1)]}):
+        with pytest.raises(ValueError, match="input dropout|input_dropout needs"):
+            Classifier(**kw, input_dropout=0.1, epochs=1).fit(X, y)
+
+
 def test_checkpoint_corruption_detected_and_old_file_kept(digits, tmp_path):
     clf = Classifier(epochs=1, random_state=0).fit(digits.x_train, digits.y_train)
     npz, js = clf.save(tmp_path / "ckpt")

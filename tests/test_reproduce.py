@@ -57,6 +57,31 @@ def test_paper_settings_are_one_call_away():
         nplearn.paper_settings("ep", "efp-table1-2x1500")
 
 
+def test_the_dfa_dropout_rows_drop_inputs_too():
+    """DFA Sec. 4: "a dropout probability of 0.1 was used in the input layer and 0.5
+    elsewhere", in the paper setting and at both scales of the tables (SP: none)."""
+    for name in ("dfa-table1-2x800-dropout", "dfa-table2-3x1000-dropout",
+                 "dfa-table3-3x1000-dropout"):
+        for rule in ("bp", "fa", "dfa"):
+            kw = ps.paper_settings(rule, name)
+            assert (kw["input_dropout"], kw["dropout"]) == (0.1, 0.5), (rule, name)
+    for table in ("dfa-table1", "dfa-table2", "sigprop-table6"):
+        for scale in ("cpu", "full"):
+            for row, col, _, kw in table_settings(table, scale):
+                if kw is not None:
+                    want = (0.1, 0.5) if row.key.endswith("do") and col != "SP" else (0.0, 0.0)
+                    got = (kw["input_dropout"], kw["dropout"] or 0.0)    # None: the rule's 0
+                    assert got == want, (table, row.key, col)
+
+
+def test_run_folders_made_before_input_dropout_keep_their_names():
+    from nplearn.experiments.reproduce import _key
+    kw = table_settings("dfa-table1", "cpu", rows=["2x800-tanh"], columns=["dfa"])[0][3]
+    old = {k: v for k, v in kw.items() if k != "input_dropout"}
+    assert kw["input_dropout"] == 0.0 and _key("digits", 0.1, kw) == _key("digits", 0.1, old)
+    assert _key("digits", 0.1, {**kw, "input_dropout": 0.1}) != _key("digits", 0.1, old)
+
+
 def test_the_rule_files_hold_no_table_of_settings():
     """One home: the EFP rule's Table 1 rates are referred to, not copied."""
     from nplearn.rules import efp, pepita

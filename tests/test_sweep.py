@@ -34,6 +34,23 @@ def _counting(monkeypatch, fail_at=None):
     return calls
 
 
+def test_a_run_saved_before_input_dropout_existed_is_still_found(tmp_path):
+    """Settings added later (input_dropout), at their default, change no run_id and do not
+    make an older record another run's; at another value they do."""
+    from nplearn.experiments.sweep_config import read_run
+    run = sw.expand(TINY)[0]
+    assert run["settings"]["input_dropout"] == 0.0
+    older = {k: v for k, v in run["settings"].items() if k != "input_dropout"}
+    record = {**run, "settings": older, "status": "ok", "seconds": 1.0, "test_error": 0.1,
+              "val_error": 0.1, "train_error": 0.0, "epochs": 3}
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(record))
+    assert read_run(path, run)[0] == "done"
+    dropped = sw.expand({**TINY, "base": {**TINY["base"], "input_dropout": 0.1}})[0]
+    assert dropped["run_id"] != run["run_id"]
+    assert read_run(path, dropped)[0] == "corrupt"
+
+
 def test_run_ids_are_stable_and_distinct():
     runs = sw.expand(TINY)
     assert len(runs) == 2 * 1 * 2

@@ -19,6 +19,9 @@ when the table spans several datasets).
 schedule stays the paper's (it is not compressed), so a short reproduction is the beginning
 of the full one and ``resume`` with a larger ``epochs`` continues it. The table says how many
 epochs ran beside the paper's budget.
+
+``nplearn reproduce`` also runs the figure experiments of :data:`FIGURE_EXPERIMENTS` (DFA
+Fig. 2, left: :mod:`nplearn.experiments.frozen_layer`).
 """
 import csv
 import hashlib
@@ -36,6 +39,7 @@ from ..train import atomic_write
 from .compare import _summarize, _weight_bins, _write, write_json
 from .paper_settings import list_paper_settings, paper_settings
 from .resumable import checkpoint_exists, out_lock, train_resumable
+from .sweep_config import identity
 from .tables import TABLES, TUNED, slug
 from .tuning import tuned_rates
 
@@ -200,7 +204,8 @@ def _jobs(table, scale, cells, seeds, data_dir, out, resume):
 
 def _key(dataset, validation_size, kw):
     """The run folder's name: the rule and a hash of everything that sets the run."""
-    text = json.dumps({"dataset": dataset, "validation_size": validation_size, "kwargs": kw},
+    text = json.dumps({"dataset": dataset, "validation_size": validation_size,
+                       "kwargs": identity(kw)},       # a folder made before input_dropout too
                       sort_keys=True, default=str)
     return f"{kw['rule']}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
@@ -416,6 +421,11 @@ def _table(name):
     return TABLES[name]
 
 
+#: Figure experiments ``nplearn reproduce`` runs besides the tables: name -> title.
+FIGURE_EXPERIMENTS = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with "
+                                     "the first hidden layer frozen, then unfrozen (BP or DFA)"}
+
+
 def format_list():
     """What ``nplearn reproduce --list`` prints: the tables (rows and columns), then every
     paper setting of :func:`nplearn.paper_settings`."""
@@ -425,6 +435,8 @@ def format_list():
         lines.append(f"  {name:<{width}}  {t.title}")
         lines.append(f"  {'':<{width}}    rows: {', '.join(dict.fromkeys(r.key for r in t.rows))}")
         lines.append(f"  {'':<{width}}    columns: {', '.join(slug(c) for c in t.columns)}")
+    lines += ["", "Figures (nplearn reproduce FIGURE [--scale cpu|full]; one seed):"]
+    lines += [f"  {name:<{width}}  {title}" for name, title in FIGURE_EXPERIMENTS.items()]
     lines += ["", "Paper settings (Classifier(**nplearn.paper_settings(RULE, NAME))):"]
     by_name = {}
     for s in list_paper_settings():
@@ -440,7 +452,8 @@ def format_list():
 def add_arguments(p):
     """The ``nplearn reproduce`` arguments on parser ``p``; sets ``run=run_args``."""
     p.add_argument("table", nargs="?", metavar="TABLE",
-                   help=f"one of {{{', '.join(TABLES)}}} (see --list)")
+                   help=f"one of {{{', '.join(TABLES)}}}, or a figure: "
+                   f"{{{', '.join(FIGURE_EXPERIMENTS)}}} (see --list)")
     p.add_argument("--list", action="store_true",
                    help="list the tables (with their rows and columns) and the paper settings")
     p.add_argument("--scale", choices=SCALES, default="cpu",
@@ -470,7 +483,8 @@ DESCRIPTION = ("Reproduce a table of one of the five papers (or one of nplearn's
                "Fashion-MNIST tables): train every row and column over seeds, checkpointing "
                "each run every epoch (--resume continues), print the paper's numbers beside "
                "ours (mean ± std, runs, epochs run) as Markdown, and write table.md, table.csv "
-               "and the compare report (report.html) of the runs.")
+               "and the compare report (report.html) of the runs. A figure experiment "
+               "(dfa-fig2-left) writes its figure and numbers instead.")
 
 
 def run_args(args):
@@ -478,11 +492,20 @@ def run_args(args):
     if args.list:
         print(format_list())
         return 0
-    if args.table is None:
-        raise ValueError(f"give a TABLE ({', '.join(TABLES)}) or --list")
+    if args.table not in (*TABLES, *FIGURE_EXPERIMENTS):
+        raise ValueError(f"give a TABLE ({', '.join(TABLES)}), a FIGURE "
+                         f"({', '.join(FIGURE_EXPERIMENTS)}) or --list"
+                         + ("" if args.table is None else f"; got {args.table!r}"))
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         raise ValueError("--seeds and --epochs must be >= 1")
     out = args.out or f"results/reproduce/{args.table}-{args.scale}"
+    if args.table in FIGURE_EXPERIMENTS:        # DFA Fig. 2 (left): experiments.frozen_layer
+        from .frozen_layer import run
+        epochs = (50, 50) if args.epochs is None else (args.epochs, args.epochs)
+        _, markdown, files = run(out, scale=args.scale, epochs=epochs, data_dir=args.data_dir)
+        print(markdown)
+        print(f"wrote {', '.join(files)}")
+        return 0
     result = reproduce(args.table, scale=args.scale, seeds=args.seeds, out_dir=out,
                        epochs=args.epochs, data_dir=args.data_dir, resume=args.resume,
                        rows=args.rows, columns=args.columns, tuning=args.tuning)

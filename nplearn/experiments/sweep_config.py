@@ -20,6 +20,10 @@ from ..rules import RULES
 from .presets import settings as preset_settings
 
 STATUSES = ("ok", "diverged")     # of a run record
+#: Classifier arguments newer than some saved runs, at their defaults: left out wherever a run
+#: is recognised (a sweep's run_id and record check, a reproduction's run folder), so a run
+#: saved before the argument existed is still found.
+NEW_AT_DEFAULT = {"input_dropout": 0.0}
 RUN_KEYS = ("dataset", "dataset_sha256", "seeds", "base", "grid",
             "presets")   # what makes two configs differ
 _SPLITS = ("test", "val", "train")  # a record's errors, as compare.SPLITS
@@ -40,6 +44,7 @@ SETTING_RULES.update(epochs=_POSITIVE_INT, batch_size=_POSITIVE_INT, pool=_POSIT
     "learning_rate": (lambda v: _IS_NUM(v) and math.isfinite(v) and v > 0,
                       "a finite number > 0, e.g. 0.001"),
     "dropout": (lambda v: _IS_NUM(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "input_dropout": (lambda v: _IS_NUM(v) and 0 <= v < 1, "a number in [0, 1)"),
     "schedule": (lambda v: isinstance(v, str), 'a string, e.g. "cosine" or "multistep:60"'),
     "rule_params": (lambda v: isinstance(v, dict), 'an object, e.g. {"alpha": 0.25}'),
     "optimizer_params": (lambda v: isinstance(v, dict), 'an object, e.g. {"momentum": 0.9}'),
@@ -145,7 +150,7 @@ def expand(config):
         point = dict(zip(keys, values))
         s = _resolve({**c["base"], **point}, c["presets"])
         for seed in c["seeds"]:
-            text = json.dumps({**data, "settings": s, "seed": seed}, sort_keys=True)
+            text = json.dumps({**data, "settings": identity(s), "seed": seed}, sort_keys=True)
             digest = hashlib.sha256(text.encode()).hexdigest()[:12]
             runs.append({"run_id": f"{s['rule']}-seed{seed}-{digest}", "point": point,
                          "settings": s, "seed": seed, **data})
@@ -156,6 +161,12 @@ def expand(config):
             raise ValueError(f"grid points {json.dumps(other)} and {json.dumps(r['point'])} give "
                              "the same settings; drop one of them")
     return runs
+
+
+def identity(settings):
+    """``settings`` without the :data:`NEW_AT_DEFAULT` entries at their defaults."""
+    return {k: v for k, v in settings.items()
+            if k not in NEW_AT_DEFAULT or v != NEW_AT_DEFAULT[k]}
 
 
 def dataset_sha256(c):
@@ -244,7 +255,10 @@ def _invalid(record, run):
             continue
         if key not in record:
             return f'no "{key}"'
-        if record[key] != run[key]:
+        theirs, ours = record[key], run[key]
+        if key == "settings" and isinstance(theirs, dict):    # a record older than a setting
+            theirs, ours = identity(theirs), identity(ours)
+        if theirs != ours:
             return f'"{key}" is not this run\'s'
     if "status" not in record:
         return 'no "status"'

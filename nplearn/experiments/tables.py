@@ -110,8 +110,8 @@ PEPITA = ("Dellaferrera, G. & Kreiman, G. (2022). Error-driven Input Modulation:
 _DFA_CPU = {"activation": "tanh", "loss": "logistic_bce", "optimizer": "rmsprop",
             "batch_size": 64, "learning_rate": 3e-3, "epochs": 40}
 _FA_COLUMNS = {"BP": {"rule": "bp"}, "FA": {"rule": "fa"}, "DFA": {"rule": "dfa"}}
-# Dropout: the paper drops 0.1 of the inputs and 0.5 elsewhere; nplearn drops hidden units only.
-_DO = {"dropout": 0.5}
+# Dropout (Sec. 4): 0.1 of the inputs and 0.5 of the hidden units, at both scales.
+_DO = {"dropout": 0.5, "input_dropout": 0.1}
 
 
 def _dfa_row(model, dataset, paper, setting, cpu_hidden, missing=None, **extra):
@@ -323,7 +323,8 @@ _SP_COLUMNS = {**_FA_COLUMNS, "SP": {"rule": "sigprop"}}
 # nplearn's sigprop has no dropout: SP trains the "DO" rows without it. Its optimiser: Adam
 # (the rule's), at the paper's 5e-4 (Sec. IV) at full scale and at 4e-3 on the digits (chosen
 # on the digits validation split before the rule's default moved; docs/defaults.md).
-_SP_SAME = {"activation": None, "loss": None, "optimizer": None, "dropout": 0.0}
+_SP_SAME = {"activation": None, "loss": None, "optimizer": None, "dropout": 0.0,
+            "input_dropout": 0.0}
 _SP_FULL, _SP_CPU = {**_SP_SAME, "learning_rate": 5e-4}, {**_SP_SAME, "learning_rate": 4e-3}
 
 

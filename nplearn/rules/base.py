@@ -60,14 +60,17 @@ class DeltaRule(LearningRule):
     deltas_top_down = False
 
     def make_model(self, sizes, activation, loss, init, dropout, dtype, rng, conv=None,
-                   image_shape=None, pool=2):
+                   image_shape=None, pool=2, input_dropout=0.0):
         """The network this rule trains: an :class:`~nplearn.nn.MLP` (the feedforward
         family), or a :class:`~nplearn.nn.ConvNet` when ``conv`` is given (then
         ``image_shape = (C, H, W)`` with ``C*H*W = sizes[0]`` is required; ``sizes[1:-1]``
-        are the dense hidden layers after the conv blocks)."""
+        are the dense hidden layers after the conv blocks; no ``input_dropout``)."""
         if conv is None:
             return MLP(sizes, activation=activation, loss=loss, init=init, dropout=dropout,
-                       dtype=dtype, rng=rng)
+                       input_dropout=input_dropout, dtype=dtype, rng=rng)
+        if input_dropout:
+            raise ValueError(f"input_dropout needs a fully connected network; the conv net has "
+                             f"none (got input_dropout={input_dropout!r} with conv={conv!r})")
         image_shape = image_shape_for(sizes[0], image_shape, square_if_none=False)
         return ConvNet(image_shape, conv, sizes[1:-1], sizes[-1], activation=activation,
                        loss=loss, init=init, dropout=dropout, pool=pool, dtype=dtype, rng=rng)
@@ -180,7 +183,7 @@ def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None, extra=()
             "the input's dropout mask, scaled by 1 / (1 - p)")
         put(trace, "h_0", fwd.h[0], "dropout (Srivastava et al. 2014)", "x ⊙ mask_0")
     for l in range(1, L + 1):
-        pre = "x" if l == 1 else f"h_{l - 1}"
+        pre = f"h_{l - 1}" if l > 1 or fwd.mask[0] is not None else "x"
         op = f"conv(W_{l}, {pre})" if model.is_conv(l) else f"W_{l} {pre}"
         put(trace, f"a_{l}", fwd.a[l], eq["output" if l == L else "hidden"],
             f"a_{l} = {op} + b_{l}, the pre-activation")

@@ -9,7 +9,7 @@ from .validation import check_hidden_sizes
 
 def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, loss=None,
           init=None, dropout=0.0, dtype="float64", rng=None, rule_params=None, conv=None,
-          image_shape=None, pool=2):
+          image_shape=None, pool=2, input_dropout=0.0):
     """Create ``(model, rule)`` ready to train.
 
     Parameters
@@ -38,6 +38,10 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
         Shape of one input image, required with ``conv`` (``C*H*W == n_features``).
     pool : int
         Max-pooling size after every conv layer (1 = none).
+    input_dropout : float
+        Input drop probability (DFA paper, Sec. 4: 0.1 in the dropout rows); only rules that
+        train an :class:`~nplearn.nn.MLP` take it (a ValueError for the others, and with
+        ``conv``).
 
     Returns
     -------
@@ -59,6 +63,11 @@ def build(rule, n_features, n_classes, hidden_sizes=(100,), activation=None, los
         conv_args = {"image_shape": image_shape, "pool": pool}
     else:
         conv_args = {}
+    if input_dropout:               # only when given: the other networks have no input dropout
+        if "input_dropout" not in inspect.signature(rule.make_model).parameters:
+            raise ValueError(f"rule {rule.name!r} does not support input dropout; pass "
+                             f"input_dropout=0 (got {input_dropout!r})")
+        conv_args["input_dropout"] = input_dropout
     model = rule.make_model((n_features, *hidden_sizes, n_classes), activation=activation,
                             loss=loss or rule.defaults["loss"],
                             init=init or rule.default_init(activation),

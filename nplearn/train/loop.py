@@ -48,7 +48,7 @@ def evaluate(model, X, y, chunk=4096):
 
 
 def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
-               bound=PARAM_BOUND):
+               bound=PARAM_BOUND, frozen=()):
     """One minibatch update; returns the rule's ``stats`` (``"loss"``, usually
     ``"n_errors"``), or the record of the step if ``trace``.
 
@@ -64,11 +64,18 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
     ``idx`` (the rows' indices in the training set) and the call number ``loop`` are passed
     to the rule, so a rule keeps no state it must recognise the batch by.
 
+    ``frozen`` lists layers ``l`` whose ``W_l`` and ``b_l`` are not updated (their update
+    directions are dropped before the optimiser, which then keeps no state for them): the
+    first hidden layer "fixed to random weights" of DFA Sec. 4, Fig. 2 (left).
+
     Raises :class:`DivergenceError` if the loss is NaN or inf (before the update) or if the
     update leaves a parameter entry NaN, inf or beyond ``+-bound`` (after it: the
     parameters then hold the diverged values; :func:`train` restores them).
     """
+    frozen = {f"{p}{l}" for l in check_frozen(frozen, model) for p in "Wb"} if frozen else ()
     if trace:
+        if frozen:
+            raise ValueError("trace=True does not take frozen layers; trace without them")
         from .traced import traced_step             # the trace path, apart from training's
         return traced_step(model, rule, optimizer, x, Y, rng=rng, idx=idx, bound=bound)
     stats = {}
@@ -76,6 +83,8 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
     for k in range(getattr(rule, "steps_per_batch", 1)):   # > 1: EFP's loop, Sec. 3.2.2
         st = stats if k == 0 else {}                # the loss before this batch's first step
         g = rule.updates(model, x, Y, rng=rng, trace=None, stats=st, idx=idx, loop=k)
+        for key in frozen:
+            g.pop(key, None)
         if not np.isfinite(st["loss"]):
             raise loss_diverged(st["loss"], optimizer)
         extra = rule.learned_params()               # e.g. trainable feedback weights
@@ -84,6 +93,20 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
         if bad:
             raise params_diverged(bad, bound, st["loss"], optimizer)
     return stats
+
+
+def check_frozen(frozen, model):
+    """``frozen`` as a tuple of layer numbers ``1 .. L`` of ``model``; ValueError otherwise."""
+    try:
+        layers = tuple(frozen)
+    except TypeError:
+        layers = None
+    L = model.n_layers
+    if layers is None or not all(isinstance(l, (int, np.integer)) and not isinstance(l, bool)
+                                 and 1 <= l <= L for l in layers):
+        raise ValueError(f"frozen must be layer numbers in 1..{L} (1: the first hidden "
+                         f"layer), e.g. (1,); got {frozen!r}")
+    return layers
 
 
 def loss_diverged(loss, optimizer):
@@ -115,7 +138,7 @@ class TrainState:
 
 def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=None,
           eval_sets=None, callbacks=(), rng=None, eval_train=False, progress=None,
-          history=None, blas_threads=None, bound=PARAM_BOUND):
+          history=None, blas_threads=None, bound=PARAM_BOUND, frozen=()):
     """Train ``model`` with ``rule`` and ``optimizer``; return the history dict.
 
     Parameters
@@ -154,6 +177,9 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     bound : float
         Divergence bound on the magnitude of every parameter entry
         (:data:`nplearn.train.divergence.PARAM_BOUND`).
+    frozen : sequence of int
+        Layers ``l`` whose ``W_l``, ``b_l`` stay as they are (:func:`train_step`); ``(1,)``
+        freezes the first hidden layer (DFA Fig. 2, left).
 
     Returns
     -------
@@ -177,6 +203,7 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     X = X.astype(model.dtype, copy=False)
     Y = one_hot(y, model.sizes[-1], model.dtype)
     rng = np.random.default_rng(rng)
+    frozen = check_frozen(frozen, model) if frozen else ()
     history = history if history is not None else {k: [] for k in HISTORY_KEYS}
     for k in HISTORY_KEYS:          # a history saved before a key existed
         history.setdefault(k, [None] * len(history["epoch"]))
@@ -192,7 +219,8 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
             good = Snapshot(model, rule, optimizer, rng)   # the end of the last finished epoch
             try:
                 train_loss, n_wrong, seconds = _epoch(model, rule, optimizer, X, Y, batch_size,
-                                                      schedule, rng, callbacks, state, bound)
+                                                      schedule, rng, callbacks, state, bound,
+                                                      frozen)
             except BaseException as err:   # diverged, interrupted (Ctrl-C) or failed
                 good.restore(model, rule, optimizer, rng)
                 state.step = optimizer.t
@@ -216,7 +244,8 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
     return history
 
 
-def _epoch(model, rule, optimizer, X, Y, batch_size, schedule, rng, callbacks, state, bound):
+def _epoch(model, rule, optimizer, X, Y, batch_size, schedule, rng, callbacks, state, bound,
+           frozen=()):
     """One pass over the shuffled training set: ``(mean loss, errors or None, seconds)``."""
     optimizer.lr = optimizer.base_lr * (schedule(state.epoch) if schedule else 1.0)
     t0, loss_sum, n_wrong = time.perf_counter(), 0.0, 0
@@ -224,7 +253,8 @@ def _epoch(model, rule, optimizer, X, Y, batch_size, schedule, rng, callbacks, s
     for i in range(0, X.shape[0], batch_size):
         idx = order[i:i + batch_size]
         state.batch = (X[idx], Y[idx])
-        stats = train_step(model, rule, optimizer, *state.batch, rng=rng, idx=idx, bound=bound)
+        stats = train_step(model, rule, optimizer, *state.batch, rng=rng, idx=idx, bound=bound,
+                           frozen=frozen)
         loss_sum += stats["loss"] * idx.shape[0]
         n_wrong = None if n_wrong is None or "n_errors" not in stats else n_wrong + stats["n_errors"]
         state.step += 1

@@ -144,6 +144,10 @@ def check_classifier_params(params):
     if d is not None and (not _is_real(d) or not 0.0 <= d < 1.0):
         raise ValueError(f"dropout must be a drop probability in [0, 1), or None for the "
                          f"rule's default; got {d!r}")
+    d = p["input_dropout"]
+    if not _is_real(d) or not 0.0 <= d < 1.0:
+        raise ValueError(f"input_dropout must be a drop probability in [0, 1) (0: none); "
+                         f"got {d!r}")
     if p["schedule"] is not None and not callable(p["schedule"]):
         if not isinstance(p["schedule"], str):
             raise ValueError(f"schedule must be None, a string or a callable epoch -> factor, "
