@@ -119,23 +119,43 @@ class MLP(Layered):
         -------
         Forward
         """
+        return self._pass(x, "train", rng, masks)
+
+    def logits(self, x):
+        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
+        return self._pass(x, "logits").a[-1]
+
+    def hidden(self, x):
+        """Inference pass returning ``[h_1, ..., h_{L-1}]`` (for embeddings and analysis)."""
+        return self._pass(x, "hidden").h[1:-1]
+
+    def _pass(self, x, mode, rng=None, masks=None):
+        """The one forward loop of DFA Eq. (1)-(3), for :meth:`forward` (``mode="train"``:
+        dropout, ``f'(a_l)``, every list filled) and the inference passes (no dropout, no
+        ``f'``; ``"hidden"`` keeps the ``h_l``, ``"logits"`` only ``a_L``)."""
         L, W, b = self.n_layers, self.W, self.b
+        train = mode == "train"
         a, h, df, mask = [None], [x], [None], [None]
-        if masks is not None:
+        if train and masks is not None:                    # inference: no dropout
             mask[0] = masks[0]
-        elif self.input_dropout > 0:
+        elif train and self.input_dropout > 0:
             mask[0] = dropout_mask(x.shape, self.input_dropout, rng, self.dtype)
         if mask[0] is not None:
             h[0] = x * mask[0]
         for l in range(1, L + 1):
             a_l = h[l - 1] @ W[l].T + b[l]                 # DFA Eq. (1)-(3): a_l = W_l h_{l-1} + b_l
+            if mode == "logits":
+                h[l - 1] = None                            # the inference pass keeps one layer
             if l == L:
                 a.append(a_l)
-                h.append(self.loss.output(a_l))            # DFA Eq. (3): y_hat = f_y(a_y)
+                h.append(self.loss.output(a_l) if train else None)   # DFA Eq. (3): y_hat = f_y(a_y)
                 df.append(None)
                 mask.append(None)
                 break
             h_l = self.f.f(a_l)                            # h_l = f(a_l)
+            if not train:
+                a.append(None), h.append(h_l), df.append(None), mask.append(None)
+                continue
             df_l = self.f.df(a_l, h_l)                     # f'(a_l), used by Eq. (6)-(9)
             if masks is not None:
                 m = masks[l]
@@ -146,22 +166,6 @@ class MLP(Layered):
                 df_l = df_l * m
             a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
         return Forward(a, h, df, mask)
-
-    def logits(self, x):
-        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
-        h = x
-        W, b = self.W, self.b
-        for l in range(1, self.n_layers):
-            h = self.f.f(h @ W[l].T + b[l])
-        return h @ W[-1].T + b[-1]
-
-    def hidden(self, x):
-        """Inference pass returning ``[h_1, ..., h_{L-1}]`` (for embeddings and analysis)."""
-        out, h, W, b = [], x, self.W, self.b
-        for l in range(1, self.n_layers):
-            h = self.f.f(h @ W[l].T + b[l])
-            out.append(h)
-        return out
 
     def predict_output(self, x):
         """``y_hat`` for ``x`` without dropout, ``(n, n_L)``."""
