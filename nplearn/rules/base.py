@@ -86,34 +86,12 @@ class DeltaRule(LearningRule):
         raise NotImplementedError  # abstract
 
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
-        """Update directions ``g`` for one minibatch.
-
-        Parameters
-        ----------
-        model : MLP or ConvNet
-        x : ndarray of shape (n, n_0)
-        Y : ndarray of shape (n, n_L)
-            One-hot targets.
-        rng : numpy.random.Generator, optional
-            For dropout masks.
-        trace : dict, optional
-            If given, filled with every intermediate under the paper's names
-            (see :func:`fill_trace`).
-        stats : dict, optional
-            If given, receives ``"loss"`` (``J`` of this batch, Eq. 4) and
-            ``"n_errors"`` (misclassified examples), at little cost.
-        idx : ndarray of int of shape (n,), optional
-            Indices of the batch rows in the training set, passed by the trainer; rules
-            with per-example state (EP's persistent particles) key it by them. ``None``:
-            the rows belong to no training set (a direct call).
-        loop : int
-            Which of the rule's ``steps_per_batch`` calls on this batch this is (0 first;
-            EFP's loop of Sec. 3.2.2 continues from the previous call's state when > 0).
-
-        Returns
-        -------
-        dict
-            ``{"W1": g_W1, "b1": g_b1, ...}``, shapes as in ``model.params``.
+        """Update directions ``g`` for one minibatch (arguments and result as
+        :meth:`LearningRule.updates <nplearn.rules.LearningRule.updates>`): the forward pass
+        (DFA Eq. 1-3, dropout masks from ``rng``), ``e`` (Eq. 5), the rule's :meth:`deltas`
+        (Eq. 6-9) and Eq. (10) for every layer, then :meth:`feedback_updates`. ``stats``
+        gets ``J`` (Eq. 4) and ``n_errors``; ``trace`` every intermediate (:func:`fill_trace`).
+        ``idx`` and ``loop`` are unused (no per-example state, one call per batch).
         """
         fwd = model.forward(x, rng)
         e = model.loss.error(fwd.y_hat, Y)                 # DFA Eq. (5): e = y_hat - y
