@@ -318,9 +318,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         arrays.update({f"optim/{k}": v for k, v in opt.items() if isinstance(v, np.ndarray)})
         arrays["classes"] = classes
         meta = {"nplearn_version": __version__, "params": params, "classes_dtype": classes_kind,
-                "model": {"sizes": list(self.model_.sizes), "activation": self.model_.f.name,
-                          "conv": [list(c) for c in getattr(self.model_, "conv", None) or ()],
-                          "loss": self.model_.loss.name, "dtype": self.model_.dtype.name},
+                "model": self.model_.describe(),
                 "optimizer": {"name": self.optimizer_.name, "backend": self.optimizer_.backend,
                               "t": opt["t"], "lr": opt["lr"],
                               "base_lr": opt["base_lr"],
@@ -363,9 +361,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
                 input_dropout=self.input_dropout, **self._conv_args(sizes[0]))
         except (ValueError, TypeError) as err:
             spec.fail(where, "params", f"do not build a network: {err}")
-        built = {"sizes": list(self.model_.sizes), "activation": self.model_.f.name,
-                 "loss": self.model_.loss.name, "dtype": self.model_.dtype.name,
-                 "conv": [list(c) for c in getattr(self.model_, "conv", None) or ()]}
+        built = self.model_.describe()
         for k, v in built.items():
             if k in m and m[k] != v:
                 spec.fail(where, f"model.{k}", f"holds {m[k]!r}, but the saved arguments "

@@ -301,7 +301,7 @@ def test_an_activation_they_do_not_use_is_refused(name, digits):
                                                              digits.y_train[:50])
     for ok in (None, "if"):                                   # the IF node itself is fine
         clf = nplearn.Classifier(rule=name, activation=ok, epochs=1, random_state=0)
-        assert clf.fit(digits.x_train[:50], digits.y_train[:50]).model_.f.name == "if"
+        assert clf.fit(digits.x_train[:50], digits.y_train[:50]).model_.describe()["activation"] == "if"
 
 
 @pytest.mark.parametrize("rule", [SpikingBP, SpikingShallow, lambda: SpikingSigprop("voltage")])

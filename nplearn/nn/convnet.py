@@ -96,10 +96,6 @@ class ConvNet(Layered):
         init = get_init(init)
         self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
 
-    def is_conv(self, l):
-        """Whether weight layer ``l`` (1..L) is a convolution."""
-        return 1 <= l <= self.n_conv
-
     def forward(self, x, rng=None, masks=None):
         """Training-mode forward pass (module docstring; dense layers: DFA Eq. 1-3).
 
@@ -156,10 +152,6 @@ class ConvNet(Layered):
     def logits(self, x):
         """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
         return self._infer(x)[1]
-
-    def predict_output(self, x):
-        """``y_hat`` for ``x`` without dropout, ``(n, n_L)``."""
-        return self.loss.output(self.logits(x))
 
     # --- one layer's linear algebra, shared with MLP so that a rule is written once ---
     def back(self, l, delta, M):

@@ -167,15 +167,7 @@ class MLP(Layered):
             a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
         return Forward(a, h, df, mask)
 
-    def predict_output(self, x):
-        """``y_hat`` for ``x`` without dropout, ``(n, n_L)``."""
-        return self.loss.output(self.logits(x))
-
     # --- one layer's linear algebra, shared with ConvNet so that a rule is written once ---
-    def is_conv(self, l):
-        """Whether weight layer ``l`` is a convolution: never, in an MLP."""
-        return False
-
     def back(self, l, delta, M):
         """``M^T delta_l``: the signal that ``delta_l`` sends back to ``h_{l-1}``.
 

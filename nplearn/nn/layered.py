@@ -31,3 +31,26 @@ class Layered:
     def b(self):
         """``[None, b_1, ..., b_L]``."""
         return [None] + [self.params[f"b{l}"] for l in range(1, len(self.sizes))]
+
+    def is_conv(self, l):
+        """Whether weight layer ``l`` (1..L) is a convolution: the first ``n_conv`` are
+        (none in a network without ``n_conv``)."""
+        return 1 <= l <= getattr(self, "n_conv", 0)
+
+    def predict_output(self, x):
+        """``y_hat = f_y(logits(x))`` without dropout, ``(n, n_L)``: class probabilities
+        for the softmax and logistic losses, the output state itself for ``"mse"``."""
+        return self.loss.output(self.logits(x))
+
+    def describe(self):
+        """What a checkpoint records of the network (:class:`~nplearn.nn.protocol.Network`):
+        ``sizes``, the hidden non-linearity's name, the loss's name, the dtype's name and
+        the conv layers as lists."""
+        return {"sizes": list(self.sizes), "activation": self.activation_name,
+                "loss": self.loss.name, "dtype": self.dtype.name,
+                "conv": [list(c) for c in getattr(self, "conv", None) or ()]}
+
+    @property
+    def activation_name(self):
+        """Name of the hidden units' non-linearity ``f`` (``"tanh"``, ...)."""
+        return self.f.name

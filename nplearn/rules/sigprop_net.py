@@ -117,10 +117,6 @@ class SigpropNet(Layered):
         self.params.update(init_generator(generator, self.sparse or n_1, self.sizes[-1], init,
                                           rng, self.dtype))
 
-    def is_conv(self, l):
-        """Whether weight layer ``l`` (1..L) is a convolution."""
-        return 1 <= l <= self.n_conv
-
     def is_target_layer(self, l):
         """Whether layer ``l`` maps a target and has its own ``L_pred`` (all but a classifier)."""
         return not (self.output == "classifier" and l == self.n_layers)
@@ -226,10 +222,6 @@ class SigpropNet(Layered):
     def hidden(self, x):
         """``[h_1, ..., h_{L-1}]``, each flat ``(n, n_l)``."""
         return self.forward(x, targets=False)[0][1:-1]
-
-    def predict_output(self, x):
-        """Class probabilities ``softmax(logits)``, ``(n, m)``."""
-        return self.loss.output(self.logits(x))
 
     def _flat(self, x):
         return as_rows(x, self.image_shapes[0], self.sizes[0])

@@ -39,7 +39,6 @@ layer's weights expect. See ``benchmarks/README.md`` (spiking network).
 """
 import numpy as np
 
-from ..nn.activations import Activation
 from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
 from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
@@ -62,16 +61,6 @@ class LayerCache(dict):
             raise KeyError(key)
         self["s"] = s = self["spike"](self["v"] - self["theta"])
         return s
-
-
-def _no_rate_derivative(a, h):
-    """The IF node has no ``f'(a)``: its backward pass is :func:`~nplearn.snn.if_backward`."""
-    return np.zeros_like(a)
-
-
-#: Placeholder ``f`` for code that prints ``model.f.name``: the IF node is no rate function.
-#: Module-level functions only, so that the network pickles (joblib, Dask, ``pickle``).
-IF_NODE = Activation("if", heaviside, _no_rate_derivative, False)
 
 
 class SpikingConvNet(Layered):
@@ -105,6 +94,10 @@ class SpikingConvNet(Layered):
         ``"W1", "b1", ...``: kernels ``(C_l, C_{l-1}, k, k)`` for conv layers.
     """
 
+    #: What :meth:`describe` (checkpoints) names the hidden units: integrate-and-fire neurons,
+    #: which have no rate function ``f`` (their backward pass is :func:`~nplearn.snn.if_backward`).
+    activation_name = "if"
+
     def __init__(self, image_shape=(1, 8, 8), conv=DIGITS_CONV, hidden_sizes=(100,),
                  n_classes=10, threshold=1.0, time_steps=4, pool=2, init="he",
                  dtype="float64", rng=None, spike=heaviside, backend="numba"):
@@ -115,17 +108,13 @@ class SpikingConvNet(Layered):
             raise ValueError(f"need time_steps >= 1 and threshold > 0, got {time_steps}, {threshold}")
         sizes = [int(np.prod(s)) for s in self.image_shapes]
         self.sizes = tuple(sizes + [int(h) for h in hidden_sizes] + [int(n_classes)])
-        self.f, self.loss = IF_NODE, get_loss("softmax_ce")
+        self.loss = get_loss("softmax_ce")
         self.dtype = float_dtype(dtype)
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
         self.backend = backend
         rng, init = np.random.default_rng(rng), get_init(init)
         self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
-
-    def is_conv(self, l):
-        """Whether weight layer ``l`` (1..L) is a convolution."""
-        return 1 <= l <= self.n_conv
 
     # ------------------------------------------------------------------ forward
     def layer(self, l, x, threshold=None):
@@ -191,10 +180,6 @@ class SpikingConvNet(Layered):
     def logits(self, x):
         """Time-averaged classifier output, ``(n, n_L)``: the network's output."""
         return self.run(x)[1].mean(axis=0)
-
-    def predict_output(self, x):
-        """Softmax of :meth:`logits`, ``(n, n_L)``."""
-        return self.loss.output(self.logits(x))
 
     def hidden(self, x):
         """``[h_1, ..., h_{L-1}]``, each the spike rate (mean over steps) ``(n, n_l)``."""
