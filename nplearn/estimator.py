@@ -211,7 +211,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        nplearn.rules.record.StepRecord
+        nplearn.rules.step_record.StepRecord
             A ``dict`` in computing order (``record["delta_1"]``), each key with its
             equation (``record.equation("delta_1")`` is ``"DFA Eq. (8)"`` for DFA) and
             description; ``record.entries`` lists ``(name, value, equation, description,

@@ -13,7 +13,7 @@ import pytest
 from nplearn import Classifier
 from nplearn.optim import SGD
 from nplearn.rules import RULES
-from nplearn.rules.record import KINDS, StepRecord, direction_key, put
+from nplearn.rules.step_record import KINDS, StepRecord, direction_key, put
 from nplearn.train import build, one_hot, train_step
 
 X = np.random.default_rng(0).random((5, 16))          # in [0, 1]: also 4x4 one-channel images

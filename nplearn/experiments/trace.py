@@ -52,7 +52,7 @@ def trace(rule, dataset="digits", hidden_sizes=(16, 12), n_samples=8, epochs=0, 
     Returns
     -------
     dict
-        ``record`` (trace_step's :class:`~nplearn.rules.record.StepRecord`), ``figure``,
+        ``record`` (trace_step's :class:`~nplearn.rules.step_record.StepRecord`), ``figure``,
         ``rule``, ``settings`` and, with ``out_dir``, ``files``.
     """
     if rule not in RULES:

@@ -2,11 +2,11 @@
 titled with the paper's symbol and equation number.
 
 ``step_panels(record, rule)`` is the one place that reads the record's layout: it turns the
-:class:`~nplearn.rules.record.StepRecord` of ``trace_step`` (keys ``x, W1_before, h_1,
+:class:`~nplearn.rules.step_record.StepRecord` of ``trace_step`` (keys ``x, W1_before, h_1,
 delta_1, dW_1, W1_applied, B1, ...``) into an ordered list of :class:`Panel` (row, column,
 symbol, equation, array). ``plot_step`` draws panels and knows nothing of the record, so a
 change of the record's layout is a change of the adapter only. The equation of a panel is
-the record's tag (:meth:`StepRecord.equation <nplearn.rules.record.StepRecord.equation>`);
+the record's tag (:meth:`StepRecord.equation <nplearn.rules.step_record.StepRecord.equation>`);
 the tables below give the symbols, and the tags for a plain dict of the same keys.
 
 Columns are the layers, input on the left and output on the right; rows are what a matrix

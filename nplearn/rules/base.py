@@ -27,7 +27,7 @@ import numpy as np
 
 from ..nn import MLP, ConvNet, get_activation
 from ..nn.conv_geometry import image_shape_for
-from .record import put
+from .step_record import put
 from .rule import LearningRule
 
 
@@ -46,7 +46,7 @@ class DeltaRule(LearningRule):
     defaults = {"activation": "tanh", "loss": "logistic_bce", "optimizer": "rmsprop",
                 "learning_rate": 3e-3}
 
-    #: Equation tags of a traced step (:class:`~nplearn.rules.record.StepRecord`): the
+    #: Equation tags of a traced step (:class:`~nplearn.rules.step_record.StepRecord`): the
     #: inputs ``x``, ``y``, the hidden and output layers, the loss, the error, the hidden
     #: ``delta_l`` (and the ``f'(a_l)`` they use), the rule's fixed feedback and the update
     #: direction. Each rule names its own paper's numbers.
@@ -140,7 +140,7 @@ def fill_trace(trace, model, fwd, e, delta, g, Y, rule=None, loss=None, extra=()
     output ``a_L``, ``y_hat``, the loss ``J``, ``e``, the hidden ``delta_l`` in the order
     the rule made them, and the update directions ``dW_l``, ``db_l``, each tagged with
     ``rule``'s :attr:`~LearningRule.equations` when ``trace`` is a
-    :class:`~nplearn.rules.record.StepRecord`. ``extra``, ``[(key, value, equation,
+    :class:`~nplearn.rules.step_record.StepRecord`. ``extra``, ``[(key, value, equation,
     description), ...]``, are what the rule computed between ``e`` and the ``delta_l``
     (PEPITA's modulated pass).
 

@@ -53,7 +53,7 @@ import numpy as np
 from ..nn import get_activation
 from ..nn.init import feedback_uniform
 from .base import DeltaRule, check_number, forward_path
-from .record import put
+from .step_record import put
 
 sigmoid = get_activation("logistic").f      # sigma(x) = 1 / (1 + e^{-x}) of Eq. (31)
 

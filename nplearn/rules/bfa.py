@@ -65,7 +65,7 @@ import numpy as np
 from ..nn import Forward, get_loss
 from ..nn.init import feedback_uniform
 from .base import DeltaRule, check_choice
-from .record import put
+from .step_record import put
 
 
 #: The reconstruction losses of ``x_loss`` (module docstring, Decisions).

@@ -35,7 +35,7 @@ import numpy as np
 from ..hopfield import HopfieldNet
 from .base import check_number
 from .rule import LearningRule
-from .record import put
+from .step_record import put
 
 
 def fit_input_map(X):

@@ -29,7 +29,7 @@ class LearningRule:
         ``Classifier``'s default 20 epochs (docs page "Defaults", with the validation
         numbers behind each); the papers' own settings are spelled out separately.
     equations : dict
-        Equation tags of a traced step (:class:`~nplearn.rules.record.StepRecord`), keyed by
+        Equation tags of a traced step (:class:`~nplearn.rules.step_record.StepRecord`), keyed by
         what was recorded (``"x"``, ``"loss"``, ...), in the rule's own paper's numbering.
     B_ : dict of ndarray
         The arrays the rule owns besides ``model.params``, set by :meth:`setup`, returned by

@@ -75,7 +75,7 @@ Decisions
 import numpy as np
 
 from .rule import LearningRule
-from .record import direction_key, put
+from .step_record import direction_key, put
 from .sigprop_net import SigpropNet, check_options
 from .sigprop_targets import compare, compare_backward, generate_backward
 

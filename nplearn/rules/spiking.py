@@ -56,7 +56,7 @@ from ..nn.conv_geometry import image_shape_for
 from ..nn.init import get_init
 from ..snn import DIGITS_CONV, SpikingConvNet, arctan_surrogate_grad, if_backward, if_forward
 from .rule import LearningRule
-from .record import put
+from .step_record import put
 
 
 class _SpikingRule(LearningRule):

@@ -56,7 +56,7 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
     on the batch, each applied before the next; the loss is the first's.
 
     With ``trace=True`` the same update is made and returned whole, as a
-    :class:`~nplearn.rules.record.StepRecord`: the inputs, the trained arrays before, every
+    :class:`~nplearn.rules.step_record.StepRecord`: the inputs, the trained arrays before, every
     intermediate under the paper's names with its equation, the rule's update directions,
     the change the optimiser applied and the arrays after
     (:func:`nplearn.train.traced.traced_step`).

@@ -2,7 +2,7 @@
 
 The traced step is the step training makes (the same rule calls, the same optimiser steps,
 on the same arrays, in the same order), with copies taken around it. For each call of the
-rule on the batch the record holds, in this order (:data:`~nplearn.rules.record.KINDS`):
+rule on the batch the record holds, in this order (:data:`~nplearn.rules.step_record.KINDS`):
 
 1. the inputs ``x``, ``y`` (and ``loop``, the call number, for a rule that calls more than
    once per batch);
@@ -34,7 +34,7 @@ import copy
 
 import numpy as np
 
-from ..rules.record import StepRecord, direction_key
+from ..rules.step_record import StepRecord, direction_key
 from .divergence import PARAM_BOUND
 from .loop import loss_diverged, params_diverged
 
