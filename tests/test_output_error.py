@@ -70,6 +70,7 @@ def test_fig4_runs_both_algorithms_on_the_same_minibatches(tiny):
     assert steps == {"fp": 28, "ep": 28}                     # the caption's 28 Euler steps
     s = oe.summary(r)
     assert 0 <= s["fp_closer"] <= 1 and s["fp"]["std"] > 0
+    assert all(1 <= run["classes_predicted"] <= 10 for run in r["runs"].values())
     with pytest.raises(ValueError, match="must divide"):
         oe.output_error("cpu", n_batches=140, n_chunks=6)
 

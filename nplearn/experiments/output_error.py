@@ -112,7 +112,9 @@ def output_error(scale="cpu", seed=0, n_batches=2500, n_chunks=100, batch_size=2
         n_val``, ``settings`` (algorithm -> rule, its parameters and learning rate) and
         ``runs``: algorithm -> ``output_error`` (one per minibatch, at the free state of the
         batch's last update), ``n_errors`` (per minibatch), ``train_error``, ``val_error``,
-        ``test_error`` (full passes at the end), ``train_error_running``, and for ``fp``
+        ``test_error`` (full passes at the end), ``train_error_running``,
+        ``classes_predicted`` (how many classes the net predicts for some training image at
+        the end: an output unit stuck at rate 0 costs its class) and for ``fp``
         ``output_error_first`` (its first call's free state).
     """
     if scale not in SCALES:
@@ -164,7 +166,8 @@ def _run(model, rule, opt, d, n_batches, batch_size, seed):
                "train_error_running": sum(wrong[-per_epoch:]) / (batch_size * min(
                    per_epoch, len(wrong))),
                **{f"{k}_error": evaluate(model, getattr(d, f"x_{k}"), getattr(d, f"y_{k}"))[1]
-                  for k in ("train", "val", "test")}}
+                  for k in ("train", "val", "test")},
+               "classes_predicted": int(np.unique(model.logits(X).argmax(1)).size)}
     if getattr(rule, "steps_per_batch", 1) > 1:
         out["output_error_first"] = first
     return out
@@ -183,7 +186,7 @@ def chunk(values, n_chunks):
 def summary(result):
     """Per algorithm: the chunks' mean signed error averaged over the chunks (``mean``), the
     mean of their absolute means (``abs_mean``), their standard deviation averaged
-    (``std``), the last chunk's mean, and the errors in %; plus ``fp_closer``: the fraction
+    (``std``), the last chunk's mean, the errors in % and ``classes_predicted``; plus ``fp_closer``: the fraction
     of minibatches where FP's ``|output_error|`` is below EP's, and ``fp_lower_std``: the
     fraction of chunks where FP's standard deviation is below EP's."""
     out = {}
@@ -191,6 +194,7 @@ def summary(result):
         m, sd = chunk(r["output_error"], result["n_chunks"])
         out[name] = {"mean": float(m.mean()), "abs_mean": float(np.abs(m).mean()),
                      "std": float(sd.mean()), "last_mean": float(m[-1]),
+                     "classes_predicted": r["classes_predicted"],
                      **{k: 100 * r[k] for k in ("train_error", "train_error_running",
                                                 "val_error", "test_error")}}
     if {"fp", "ep"} <= set(result["runs"]):
@@ -210,7 +214,7 @@ def plot_output_error(result):
     n, k = result["n_batches"], result["n_chunks"]
     x = (np.arange(k) + 0.5) * (n // k)                  # the chunks' centres, in minibatches
     with style.context():
-        fig, ax = style.new_figure(panel_size=(5.6, 3.4))
+        fig, ax = style.new_figure(panel_size=(6.0, 3.6))
         ax = np.atleast_1d(ax)[0]
         for name, color in (("ep", "blue"), ("fp", "vermillion")):
             m, sd = chunk(result["runs"][name]["output_error"], k)
@@ -221,9 +225,10 @@ def plot_output_error(result):
         ax.set_xlabel(f"minibatch ({k} chunks of {n // k}, {result['batch_size']} samples each)")
         ax.set_ylabel("mean output error, s_L - d")
         h = "-".join(map(str, result["hidden_sizes"]))
-        ax.set_title(f"EFP Fig. 4 at {result['scale']} scale: {result['dataset']}, {h}, "
-                     f"seed {result['seed']}\npaper: FP nearer the target, lower mean and "
-                     f"variance than EP (band: std per chunk)", fontsize="medium")
+        ax.set_title(f"EFP Fig. 4 at {result['scale']} scale: {result['dataset']}, hidden {h}, "
+                     f"seed {result['seed']}\npaper: FP spends more steps nearer the target, "
+                     f"with a lower mean and variance\n(line: mean per chunk, band: +-1 std)",
+                     fontsize="medium")
         ax.legend(frameon=False)
     return fig
 
@@ -258,14 +263,16 @@ def format_markdown(result):
              "minibatch; errors in %.", "",
              "| algorithm | train error, paper | train error (full pass) | train error "
              "(last epoch's minibatches) | val. error, paper | val. error | test error | "
-             "mean error over chunks | mean abs. chunk mean | mean chunk std | last chunk mean |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "mean error over chunks | mean abs. chunk mean | mean chunk std | last chunk mean | "
+             "classes predicted |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in ("fp", "ep"):
         c, p = s[name], PAPER[name]
         lines.append(f"| {LABELS[name]} | {p['train_error']} | {c['train_error']:.2f} | "
                      f"{c['train_error_running']:.2f} | {p['val_error']} | "
                      f"{c['val_error']:.2f} | {c['test_error']:.2f} | {c['mean']:+.4f} | "
-                     f"{c['abs_mean']:.4f} | {c['std']:.4f} | {c['last_mean']:+.4f} |")
+                     f"{c['abs_mean']:.4f} | {c['std']:.4f} | {c['last_mean']:+.4f} | "
+                     f"{c['classes_predicted']} |")
     lines += ["", f"FP's |output error| is below EP's on {100 * s['fp_closer']:.1f} % of the "
               f"minibatches, its chunk std below EP's in {100 * s['fp_lower_std']:.0f} % of "
               "the chunks (paper: FP \"spends more steps closer to the target firing rate\" "
