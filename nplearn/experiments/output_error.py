@@ -44,7 +44,7 @@ Decisions
   (20 steps from the example's particle), for FP the free phase of the loop's second
   iteration (20 free steps from zero in all, the weights updated once on this batch in
   between). FP's first free state (10 steps from zero, before any update on the batch) is
-  recorded too (``fp_first``). The caption's "state ... deducted from their target firing
+  recorded too (``output_error_first``). The caption's "state ... deducted from their target firing
   rates" may mean ``d - s^0_L``: that flips the sign only; means' sizes and spreads stay.
 * **2,500 minibatches of 20** drawn as epochs of a fresh permutation of the training set; the
   remainder of each epoch (fewer than 20 examples) is skipped, so every minibatch averages
@@ -186,9 +186,9 @@ def chunk(values, n_chunks):
 def summary(result):
     """Per algorithm: the chunks' mean signed error averaged over the chunks (``mean``), the
     mean of their absolute means (``abs_mean``), their standard deviation averaged
-    (``std``), the last chunk's mean, the errors in % and ``classes_predicted``; plus ``fp_closer``: the fraction
-    of minibatches where FP's ``|output_error|`` is below EP's, and ``fp_lower_std``: the
-    fraction of chunks where FP's standard deviation is below EP's."""
+    (``std``), the last chunk's mean, the errors in % and ``classes_predicted``; plus
+    ``fp_closer``: the fraction of minibatches where FP's ``|output_error|`` is below EP's,
+    and ``fp_lower_std``: the fraction of chunks where FP's standard deviation is below EP's."""
     out = {}
     for name, r in result["runs"].items():
         m, sd = chunk(r["output_error"], result["n_chunks"])
