@@ -242,9 +242,9 @@ def run(out_dir, scale="cpu", seed=0, n_batches=None, data_dir=None):
     from ..train import atomic_write
     from .compare import write_json
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     result = output_error(scale, seed=seed, n_batches=n_batches, data_dir=data_dir)
+    out = Path(out_dir)                             # made only once there is a result
+    out.mkdir(parents=True, exist_ok=True)
     files = [str(p) for p in savefig(plot_output_error(result), out / "output_error")]
     markdown = format_markdown(result)
     write_json(out / "result.json", result)
