@@ -21,7 +21,8 @@ of the full one and ``resume`` with a larger ``epochs`` continues it. The table 
 epochs ran beside the paper's budget.
 
 ``nplearn reproduce`` also runs the figure experiments of :data:`FIGURE_EXPERIMENTS` (DFA
-Fig. 2, left: :mod:`nplearn.experiments.frozen_layer`).
+Fig. 2, left: :mod:`nplearn.experiments.frozen_layer`; EFP Fig. 4:
+:mod:`nplearn.experiments.output_error`).
 """
 import csv
 import hashlib
@@ -423,7 +424,9 @@ def _table(name):
 
 #: Figure experiments ``nplearn reproduce`` runs besides the tables: name -> title.
 FIGURE_EXPERIMENTS = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with "
-                                     "the first hidden layer frozen, then unfrozen (BP or DFA)"}
+                                     "the first hidden layer frozen, then unfrozen (BP or DFA)",
+                      "efp-fig4": "EFP Fig. 4: output error of FP (loop network) and EP, both "
+                                  "with EP's update, over 2,500 minibatches of 20"}
 
 
 def format_list():
@@ -484,7 +487,7 @@ DESCRIPTION = ("Reproduce a table of one of the five papers (or one of nplearn's
                "each run every epoch (--resume continues), print the paper's numbers beside "
                "ours (mean ± std, runs, epochs run) as Markdown, and write table.md, table.csv "
                "and the compare report (report.html) of the runs. A figure experiment "
-               "(dfa-fig2-left) writes its figure and numbers instead.")
+               "(dfa-fig2-left, efp-fig4) writes its figure and numbers instead.")
 
 
 def run_args(args):
@@ -499,6 +502,14 @@ def run_args(args):
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         raise ValueError("--seeds and --epochs must be >= 1")
     out = args.out or f"results/reproduce/{args.table}-{args.scale}"
+    if args.table == "efp-fig4":                # EFP Fig. 4: experiments.output_error
+        from .output_error import run
+        if args.epochs is not None:
+            raise ValueError("efp-fig4 runs the paper's 2,500 minibatches; it takes no --epochs")
+        _, markdown, files = run(out, scale=args.scale, data_dir=args.data_dir)
+        print(markdown)
+        print(f"wrote {', '.join(files)}")
+        return 0
     if args.table in FIGURE_EXPERIMENTS:        # DFA Fig. 2 (left): experiments.frozen_layer
         from .frozen_layer import run
         epochs = (50, 50) if args.epochs is None else (args.epochs, args.epochs)

@@ -186,8 +186,13 @@ class HopfieldRule(LearningRule):
 
     def fill(self, model, x, Y, s_free, s_nudged, g, trace, stats, start=None, beta=None,
              s_minus=None):
-        """``stats`` (loss at the free fixed point, errors) and ``trace``: the step under the
-        paper's names, in computing order (``x`` is the batch as the network reads it).
+        """``stats`` and ``trace``: the step under the paper's names, in computing order (``x``
+        is the batch as the network reads it).
+
+        ``stats`` gets, at the free state ``s^0``: ``loss`` (EFP Eq. 3, batch mean),
+        ``n_errors`` (Eq. 8) and ``output_error``, the signed mean output error
+        ``mean(s^0_L - d)`` over the rows and the output units (EFP Fig. 4's curve;
+        :mod:`nplearn.experiments.output_error`).
 
         ``start`` is the state the free phase began from, ``beta`` the clamping factor of
         this call, ``s_minus`` the second nudged state of EP's symmetric nudge. The
@@ -197,6 +202,8 @@ class HopfieldRule(LearningRule):
         if stats is not None:
             stats["loss"] = model.loss.loss(s_free[-1], Y)                 # EFP Eq. (3)
             stats["n_errors"] = int(np.sum(s_free[-1].argmax(1) != Y.argmax(1)))   # EFP Eq. (8)
+            # EFP Fig. 4: the signed mean output error, mean of s^0_L - d over rows and units
+            stats["output_error"] = float(np.mean(s_free[-1] - Y))
         if trace is None:
             return
         eq, L = self.equations, model.n_layers

@@ -53,7 +53,9 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
     ``"n_errors"``), or the record of the step if ``trace``.
 
     A rule with ``steps_per_batch = k > 1`` (EFP's loop) is asked for updates ``k`` times
-    on the batch, each applied before the next; the loss is the first's.
+    on the batch, each applied before the next; the loss is the first's, and
+    ``stats["last_call"]`` holds the last call's own stats (for EFP: at the free state of
+    the loop's last iteration).
 
     With ``trace=True`` the same update is made and returned whole, as a
     :class:`~nplearn.rules.step_record.StepRecord`: the inputs, the trained arrays before, every
@@ -80,8 +82,11 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
         return traced_step(model, rule, optimizer, x, Y, rng=rng, idx=idx, bound=bound)
     stats = {}
     x, Y = x.astype(model.dtype, copy=False), Y.astype(model.dtype, copy=False)  # no upcasting
-    for k in range(getattr(rule, "steps_per_batch", 1)):   # > 1: EFP's loop, Sec. 3.2.2
+    n_calls = getattr(rule, "steps_per_batch", 1)
+    for k in range(n_calls):                        # > 1: EFP's loop, Sec. 3.2.2
         st = stats if k == 0 else {}                # the loss before this batch's first step
+        if k and k == n_calls - 1:
+            stats["last_call"] = st
         g = rule.updates(model, x, Y, rng=rng, trace=None, stats=st, idx=idx, loop=k)
         for key in frozen:
             g.pop(key, None)
