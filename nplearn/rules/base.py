@@ -27,6 +27,7 @@ import numpy as np
 
 from ..nn import MLP, ConvNet, get_activation
 from ..nn.conv_geometry import image_shape_for
+from ..nn.init import feedback_uniform
 from .step_record import put
 from .rule import LearningRule
 
@@ -193,6 +194,23 @@ def zero_init_if_bounded(activation):
     """DFA paper Sec. 4: FA/DFA start from zero weights with tanh or logistic units;
     ReLU (and the hard sigmoid, whose derivative is 0 at 0) cannot, so they use U(+-1/sqrt(fan_in))."""
     return "zero" if get_activation(activation).name in ("tanh", "logistic") else "uniform_fan_in"
+
+
+def direct_feedback(model, rng):
+    """``{"B1": B_1, ..., "B{L-1}": B_{L-1}}``, each ``B_l`` of shape ``(n_l, n_L)`` drawn from
+    U(+-1/sqrt(fan_out)) (DFA paper Sec. 4): the fixed matrices that carry the output (DFA's
+    ``e``, DRTP's target) straight to every hidden layer."""
+    n, L = model.sizes, model.n_layers
+    return {f"B{l}": feedback_uniform(n[l], n[L], rng, model.dtype) for l in range(1, L)}
+
+
+def direct_feedback_pairs(model, B):
+    """``[(name, B_l, (W_L ... W_{l+1})^T), ...]``: each direct feedback matrix against BP's
+    whole path from the output (:meth:`LearningRule.feedback_pairs`); layers whose path
+    holds a conv kernel are skipped."""
+    L = model.n_layers
+    return [(f"B{l}", B[f"B{l}"], forward_path(model, l).T)
+            for l in range(1, L) if not any(model.is_conv(k) for k in range(l + 1, L + 1))]
 
 
 def forward_path(model, l):

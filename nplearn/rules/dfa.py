@@ -25,7 +25,7 @@ shared_feedback : bool
     identical for all hidden layers" (Sec. 2). Off by default.
 """
 from ..nn.init import feedback_uniform
-from .base import DeltaRule, check_flag, forward_path, zero_init_if_bounded
+from .base import DeltaRule, check_flag, direct_feedback, direct_feedback_pairs, zero_init_if_bounded
 
 
 class DFA(DeltaRule):
@@ -47,7 +47,7 @@ class DFA(DeltaRule):
             B = feedback_uniform(n[1], n[L], rng, model.dtype)
             self.B_ = {f"B{l}": B for l in range(1, L)}
         else:
-            self.B_ = {f"B{l}": feedback_uniform(n[l], n[L], rng, model.dtype) for l in range(1, L)}
+            self.B_ = direct_feedback(model, rng)
 
     def default_init(self, activation):
         return zero_init_if_bounded(activation)
@@ -55,9 +55,7 @@ class DFA(DeltaRule):
     def feedback_pairs(self, model):
         """``B_l`` stands in for BP's whole path from the output, ``(W_L ... W_{l+1})^T``
         (layers whose path holds a conv kernel are skipped)."""
-        L = model.n_layers
-        return [(f"B{l}", self.B_[f"B{l}"], forward_path(model, l).T)
-                for l in range(1, L) if not any(model.is_conv(k) for k in range(l + 1, L + 1))]
+        return direct_feedback_pairs(model, self.B_)
 
     def deltas(self, model, fwd, e):
         L = model.n_layers

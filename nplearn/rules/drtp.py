@@ -49,8 +49,7 @@ is exactly what it is.
 """
 import numpy as np
 
-from ..nn.init import feedback_uniform
-from .base import DeltaRule, forward_path
+from .base import DeltaRule, direct_feedback, direct_feedback_pairs
 
 
 class DRTP(DeltaRule):
@@ -64,15 +63,12 @@ class DRTP(DeltaRule):
     delta_formula = "(B_{l} y*) ⊙ f'(a_{l}), y* = y_hat - e the one-hot target"
 
     def setup(self, model, rng):
-        n, L = model.sizes, model.n_layers
-        self.B_ = {f"B{l}": feedback_uniform(n[l], n[L], rng, model.dtype) for l in range(1, L)}
+        self.B_ = direct_feedback(model, rng)
 
     def feedback_pairs(self, model):
         """``B_l`` against ``(W_L ... W_{l+1})^T``, as DFA; DRTP drives this angle ABOVE 90 deg
         (module docstring, "Sign"). Layers whose path holds a conv kernel are skipped."""
-        L = model.n_layers
-        return [(f"B{l}", self.B_[f"B{l}"], forward_path(model, l).T)
-                for l in range(1, L) if not any(model.is_conv(k) for k in range(l + 1, L + 1))]
+        return direct_feedback_pairs(model, self.B_)
 
     def deltas(self, model, fwd, e):
         """``[None, delta_1, ..., delta_{L-1}, e]``: the hidden ones from the target alone."""
