@@ -33,7 +33,7 @@ are noisy); ``full``: MNIST at 1e-4 (paper_settings' DFA rate; not measured).
 ``nplearn reproduce dfa-fig2-left`` runs it and writes the figure (:func:`run`).
 """
 import copy
-from pathlib import Path
+from .figure_runs import write_figure_run
 
 import numpy as np
 
@@ -156,18 +156,10 @@ def summary(result):
 def run(out_dir, scale="cpu", seed=0, epochs=(50, 50), data_dir=None, progress=False):
     """Run :func:`frozen_layer` and write ``out_dir/frozen_layer.{png,svg}``, ``result.json``
     (the histories) and ``summary.md``; return ``(result, markdown, files)``."""
-    from ..plot import savefig
-    from ..train import atomic_write
-    from .compare import write_json
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     result = frozen_layer(scale, seed=seed, epochs=epochs, data_dir=data_dir, progress=progress)
-    files = [str(p) for p in savefig(plot_frozen_layer(result), out / "frozen_layer")]
     markdown = format_markdown(result)
-    write_json(out / "result.json", result)
-    atomic_write(out / "summary.md", lambda fh: fh.write(markdown.encode()))
-    return result, markdown, files + [str(out / "result.json"), str(out / "summary.md")]
+    files = write_figure_run(out_dir, "frozen_layer", result, plot_frozen_layer(result), markdown)
+    return result, markdown, files
 
 
 def format_markdown(result):

@@ -63,7 +63,7 @@ out for validation as in Sec. 5, so that the 2,500 minibatches of 20 are exactly
 the other 50,000 (the paper's "over an epoch"; not measured here).
 ``nplearn reproduce efp-fig4`` runs it and writes the figure (:func:`run`).
 """
-from pathlib import Path
+from .figure_runs import write_figure_run
 
 import numpy as np
 
@@ -238,18 +238,10 @@ def run(out_dir, scale="cpu", seed=0, n_batches=None, data_dir=None):
     (every minibatch's error) and ``summary.md``; return ``(result, markdown, files)``.
     ``n_batches=None``: :data:`N_BATCHES`."""
     n_batches = N_BATCHES if n_batches is None else n_batches
-    from ..plot import savefig
-    from ..train import atomic_write
-    from .compare import write_json
-
     result = output_error(scale, seed=seed, n_batches=n_batches, data_dir=data_dir)
-    out = Path(out_dir)                             # made only once there is a result
-    out.mkdir(parents=True, exist_ok=True)
-    files = [str(p) for p in savefig(plot_output_error(result), out / "output_error")]
     markdown = format_markdown(result)
-    write_json(out / "result.json", result)
-    atomic_write(out / "summary.md", lambda fh: fh.write(markdown.encode()))
-    return result, markdown, files + [str(out / "result.json"), str(out / "summary.md")]
+    files = write_figure_run(out_dir, "output_error", result, plot_output_error(result), markdown)
+    return result, markdown, files
 
 
 def format_markdown(result):
