@@ -1,4 +1,4 @@
-"""The IFA experiment of the DFA paper (Sec. 5, Fig. 1d): table ``dfa-ifa``.
+"""The IFA experiment of the DFA paper (end of Sec. 4, Fig. 1d): table ``dfa-ifa``.
 
 "... a deep network with 4 hidden layers of 100 neurons each. The feedback was connected to
 the first hidden layer, and all hidden layers above were trained with the update direction

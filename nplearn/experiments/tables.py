@@ -210,18 +210,19 @@ DFA_DEEP = Table(
     ), notes="'-': no convergence (paper). The 10- and 20-layer rows are not in the paper; at "
              "cpu scale every width is 60 (100x60 on digits, as Table 1's cpu row). Chance is 90 % error.")
 
-# IFA (Sec. 5, Fig. 1d): "a single feedback loop ... to train a deep network with 4 hidden
-# layers of 100 neurons each. The feedback was connected to the first hidden layer, and all
-# hidden layers above were trained with the update direction forward-propagated through this
-# loop. Starting from a random initialization, the training error reduced to 0%, and the test
-# error reduced to 3.9%." Only IFA's numbers are printed; BP and DFA train the same net beside
-# it, each from its Sec. 4 init (DFA from zero weights; BP, and IFA as the text says, from
-# U(+-1/sqrt(fan_in)): the rules' default inits). full: Sec. 4's protocol (the dfa-table1
-# settings, 300 epochs). cpu: the paper's 4x100 kept (digits has 64 inputs: no width to
-# divide), Table 1's cpu rate, and the paper's 300 epochs (seconds a run).
+# IFA (the last paragraph of Sec. 4; Fig. 1d): "a single feedback loop ... to train a deep
+# network with 4 hidden layers of 100 neurons each. The feedback was connected to the first
+# hidden layer, and all hidden layers above were trained with the update direction
+# forward-propagated through this loop. Starting from a random initialization, the training
+# error reduced to 0%, and the test error reduced to 3.9%." Only IFA's numbers are printed; BP
+# and DFA train the same net beside it, each from its Sec. 4 init (DFA from zero weights; BP,
+# and IFA as the text says, from U(+-1/sqrt(fan_in)): the rules' default inits). full: Sec.
+# 4's protocol (the dfa-table1 settings, 300 epochs). cpu: the paper's 4x100 kept (digits has
+# 64 inputs: no width to divide), Table 1's cpu rate, and the paper's 300 epochs (seconds a
+# run).
 _IFA_COLUMNS = {"BP": {"rule": "bp"}, "DFA": {"rule": "dfa"}, "IFA": {"rule": "ifa"}}
 DFA_IFA = Table(
-    "DFA Sec. 5: IFA, one feedback loop into the first of 4x100 tanh layers, beside BP and DFA",
+    "DFA Sec. 4, IFA: one feedback loop into the first of 4x100 tanh layers, beside BP and DFA",
     NOKLAND, _IFA_COLUMNS, (
         Row("4x100 Tanh", "mnist", {"BP": "", "DFA": "", "IFA": "3.9"},
             {**_DFA_FULL, "hidden_sizes": (100,) * 4},
