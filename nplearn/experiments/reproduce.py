@@ -123,7 +123,8 @@ def reproduce(name, scale="cpu", seeds=3, out_dir=None, progress=None, epochs=No
     Returns
     -------
     dict
-        ``name, title, citation, scale, seeds, metric, notes, keep_best, epochs`` (asked),
+        ``name, title, citation, scale, seeds, metric, notes, keep_best, paper_numbers,
+        train_error, epochs`` (asked),
         ``tuning`` (the learning rates chosen, or ``None``), ``cells`` (one dict per row and
         column: ``model, row, column, rule, dataset, paper, mean, std`` (the table's metric
         at the last epoch run, %), ``best_mean, best_std, best_val_mean`` (test error at the
@@ -215,7 +216,8 @@ def _result(table, name, scale, seeds, epochs, tuned, cells, paper_epochs, jobs,
     result = {"name": name, "title": table.title, "citation": table.citation, "scale": scale,
               "seeds": list(range(seeds)), "metric": table.metric, "notes": table.notes,
               "keep_best": table.keep_best, "paper_numbers": table.paper_numbers,
-              "epochs": epochs, "tuning": tuned, "cells": [], "results": {}}
+              "train_error": table.train_error, "epochs": epochs, "tuning": tuned, "cells": [],
+              "results": {}}
     data = {j["key"]: j["data"] for j in jobs}
     by_dataset = {}
     for row, col, d, kw in cells:
@@ -272,11 +274,14 @@ def format_markdown(result):
     """The table as Markdown: one line per row, the epochs run, the paper's value and ours."""
     cols = list(dict.fromkeys(c["column"] for c in result["cells"]))
     paper, best = result.get("paper_numbers", True), result.get("keep_best", False)
+    train = result.get("train_error", False)
     head = ["model", "epochs run / paper's" if paper else "epochs run / budget"]
     for c in cols:
         head += [f"{c} paper"] * paper + [f"{c} ours"] + [f"{c} ours, best val."] * best
+    brackets = "(mean training error) [runs finished/started]" if train else \
+        "[runs finished/started]"
     lines = [f"**{result['title']}** ({result['metric']}, {result['scale']} scale, ours: mean ± "
-             f"std over seeds at the last epoch run, [runs finished/started])", "",
+             f"std over seeds at the last epoch run, {brackets})", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for model in dict.fromkeys(c["model"] for c in result["cells"]):
         mine = {c["column"]: c for c in result["cells"] if c["model"] == model}
@@ -289,7 +294,7 @@ def format_markdown(result):
             if c is None:
                 line += ["-"] * (paper + 1 + best)
                 continue
-            line += [c["paper"] or "(not printed)"] * paper + [_ours(c)]
+            line += [c["paper"] or "(not printed)"] * paper + [_ours(c, train=train)]
             line += [_ours(c, "best_")] * best
         lines.append("| " + " | ".join(line) + " |")
     lines += [""]
@@ -301,13 +306,16 @@ def format_markdown(result):
     return "\n".join(lines) + "\n"
 
 
-def _ours(c, prefix=""):
+def _ours(c, prefix="", train=False):
+    """``"mean ± std [ok/runs]"``; ``train``: the mean training error in brackets before the
+    runs, as the DFA paper prints it (``"3.06 ± 0.25 (0.00) [3/3]"``)."""
     if c["status"] == NOT_IMPLEMENTED:
         return NOT_IMPLEMENTED
     mean, std = c.get(f"{prefix}mean"), c.get(f"{prefix}std")
     if mean is None:
         return f"diverged [0/{c['n_runs']}]"
-    return f"{mean:.2f} ± {std:.2f} [{c['n_ok']}/{c['n_runs']}]"
+    t = f" ({c['train_mean']:.2f})" if train and c.get("train_mean") is not None else ""
+    return f"{mean:.2f} ± {std:.2f}{t} [{c['n_ok']}/{c['n_runs']}]"
 
 
 def _tuning_line(tuning):
