@@ -136,6 +136,24 @@ def test_spikes_recomputed_from_v_are_the_stored_ones(seed, dtype):
         np.testing.assert_array_equal(idx, ref_idx)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(6))
+def test_spike_maxpool_2x2_kernel_agrees_with_its_twin(seed, dtype):
+    # the 2x2 kernel (the default pool) has its own code path: odd sizes drop a row/column,
+    # windows with several, one or no spikes, v exactly at theta, NaN never fires
+    rng = np.random.default_rng(seed)
+    n, C, H, W = int(rng.integers(1, 5)), int(rng.integers(1, 40)), int(rng.integers(2, 12)), \
+        int(rng.integers(2, 12))
+    v = _layout(rng.normal(0.3, 0.5, (1, n, C, H, W)).astype(dtype), "channels_last")[0]
+    v.flat[rng.integers(0, v.size, 3)] = 0.5
+    v.flat[rng.integers(0, v.size, 2)] = np.nan
+    out, idx = spike_maxpool(v, 0.5, 2, "numba")
+    ref, ref_idx = maxpool2d(heaviside(v - dtype(0.5)), 2, backend="numpy")
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(idx, ref_idx)
+    assert out.dtype == dtype and idx.dtype == np.int64 and out.flags.c_contiguous
+
+
 def test_a_pooled_layer_computes_its_spikes_only_when_read(rng):
     model = SpikingBP().make_model((64, 20, 10), rng=0)
     cache = model.layer(1, np.abs(rng.normal(size=(5, 64))))

@@ -182,7 +182,11 @@ def spike_maxpool(v, theta, size=2, backend="numba"):
         raise ValueError(f"pool size must be an integer in 1..{min(H, W)}, got {size!r}")
     out = np.empty((n, C, H // size, W // size), v.dtype)
     idx = np.empty(out.shape, np.int64)
-    _spike_maxpool_numba(vh, _constants(theta, v.dtype), int(size), out, idx)
+    c = _constants(theta, v.dtype)
+    if size == 2:
+        _spike_maxpool2_numba(vh, c, out, idx)
+    else:
+        _spike_maxpool_numba(vh, c, int(size), out, idx)
     return out, idx
 
 
@@ -368,3 +372,39 @@ def _spike_maxpool_numba(vh, c, size, out, idx):
                 for ch in range(np.uint64(C)):
                     o = dst + ch * np.uint64(Hp * Wp)
                     of[o], jf[o] = best[ch], at[ch]
+
+
+@_pjit
+def _spike_maxpool2_numba(vh, c, out, idx):
+    """:func:`_spike_maxpool_numba` for 2x2 windows, the default: each image's windows are
+    worked out channels last (contiguous, vectorised over the channels, no branches) into
+    two buffers, then written out channels first (2x faster on the first layer's maps)."""
+    theta, zero = c[0], c[1] - c[1]
+    n, C, Hp, Wp = out.shape                                       # vh: (n, H, W, C), channels last
+    H, W = vh.shape[1], vh.shape[2]
+    vf, of, jf = vh.reshape(-1), out.reshape(-1), idx.reshape(-1)
+    P, uC = np.uint64(Hp * Wp), np.uint64(C)
+    one, dW, dW1 = np.int32(1), np.int32(W), np.int32(W + 1)
+    for b in prange(n):
+        ob = np.empty(Hp * Wp * C, np.int32)                       # fired?  (Hp, Wp, C)
+        ib = np.empty(Hp * Wp * C, np.int32)                       # where   (Hp, Wp, C)
+        for r in range(Hp):
+            for q in range(Wp):
+                k0 = np.int32(2 * r * W + 2 * q)                   # flat h * W + w of the window
+                s0 = np.uint64((b * H * W + k0) * C)
+                s1, s2 = s0 + uC, s0 + np.uint64(W * C)
+                s3, w = s2 + uC, np.uint64((r * Wp + q) * C)
+                for ch in range(uC):                               # the four units, row-major
+                    m0 = np.int32(vf[s0 + ch] - theta >= zero)
+                    m1 = np.int32(vf[s1 + ch] - theta >= zero)
+                    m2 = np.int32(vf[s2 + ch] - theta >= zero)
+                    m3 = np.int32(vf[s3 + ch] - theta >= zero)
+                    # offset of the first to fire (0 if none): 0, 1, W or W + 1
+                    off = (one - m0) * (m1 + (one - m1) * (m2 * dW + (one - m2) * m3 * dW1))
+                    ob[w + ch] = m0 | m1 | m2 | m3
+                    ib[w + ch] = k0 + off
+        base = np.uint64(b) * uC * P
+        for ch in range(uC):                                       # to channels first
+            for p in range(P):
+                of[base + ch * P + p] = ob[p * uC + ch]
+                jf[base + ch * P + p] = ib[p * uC + ch]
