@@ -6,9 +6,10 @@ import nplearn
 import pickle
 
 from nplearn.rules.spiking import SpikingBP, SpikingShallow, SpikingSigprop, l_pred_loss
-from nplearn.nn import maxpool2d
+from nplearn.nn import maxpool2d, maxpool2d_backward
 from nplearn.snn import (SpikingConvNet, arctan_surrogate, arctan_surrogate_grad, heaviside,
                          if_backward, if_forward, spike_maxpool)
+from nplearn.snn.neurons import if_backward_pooled
 from nplearn.train import build
 
 
@@ -152,6 +153,31 @@ def test_spike_maxpool_2x2_kernel_agrees_with_its_twin(seed, dtype):
     np.testing.assert_array_equal(out, ref)
     np.testing.assert_array_equal(idx, ref_idx)
     assert out.dtype == dtype and idx.dtype == np.int64 and out.flags.c_contiguous
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(8))
+def test_if_backward_pooled_is_unpool_then_if_backward(seed, dtype):
+    # the fused kernel against the twins un-pooling dh and then running the recurrence:
+    # pool sizes 2 and 3 (rows/columns dropped), summed or every step, with/without g'
+    rng = np.random.default_rng(seed)
+    T, n, C = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 20))
+    H, W, size = int(rng.integers(3, 10)), int(rng.integers(3, 10)), 2 + seed % 2
+    for how in ("channels_last", "contiguous"):                # the kernel; the fallback
+        a = _layout(rng.normal(0.4, 0.6, (T, n, C, H, W)).astype(dtype), how)
+        v, _ = if_forward(a, 0.5, spikes=False)
+        _, idx = spike_maxpool(v.reshape(T * n, C, H, W), 0.5, size)
+        dh = rng.normal(size=(T, n, C * (H // size) * (W // size))).astype(dtype)
+        ds = maxpool2d_backward(dh.reshape(idx.shape), idx, (T * n, C, H, W), backend="numpy")
+        for surrogate in (True, False):
+            for sum_steps in (False, True):
+                got = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, backend="numba")
+                ref = if_backward(v, None, 0.5, ds=ds.reshape(v.shape), surrogate=surrogate,
+                                  sum_steps=sum_steps, backend="numpy")
+                np.testing.assert_array_equal(got, ref, err_msg=f"{how} {surrogate} {sum_steps}")
+                assert got.dtype == dtype
+                twin = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, backend="numpy")
+                np.testing.assert_array_equal(twin, ref)
 
 
 def test_a_pooled_layer_computes_its_spikes_only_when_read(rng):

@@ -45,7 +45,7 @@ from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered, float_dtype
 from ..nn.losses import get_loss
-from .neurons import BACKENDS, heaviside, if_backward, if_forward, spike_maxpool
+from .neurons import BACKENDS, heaviside, if_backward, if_backward_pooled, if_forward, spike_maxpool
 
 #: The conv layers of the default network at digits scale: (channels, kernel, stride, padding).
 DIGITS_CONV = ((16, 3, 1, 1), (32, 3, 1, 1))
@@ -232,8 +232,12 @@ class SpikingConvNet(Layered):
         neurons (:func:`~nplearn.snn.neurons.if_backward`). Returns every step's
         ``(T, n, ...)``, or for a layer whose input is the same at every step (``static``,
         the image) the sum over the steps ``(1, n, ...)``, all its update needs."""
-        ds = None if dh is None else self.unpool(l, dh, cache["idx"])
         theta = cache.get("theta", self.threshold)
+        if (dh is not None and dv is None and cache.get("s") is None and self.is_conv(l)
+                and cache["idx"] is not None):                       # pooled spikes from v:
+            return if_backward_pooled(cache["v"], theta, dh, cache["idx"], surrogate=surrogate,
+                                      sum_steps=cache["static"], backend=self.backend)
+        ds = None if dh is None else self.unpool(l, dh, cache["idx"])
         return if_backward(cache["v"], cache.get("s"), theta, ds=ds, dv=dv, surrogate=surrogate,
                            sum_steps=cache["static"], backend=self.backend)
 

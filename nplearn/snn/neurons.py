@@ -43,7 +43,7 @@ the backend.
 import numpy as np
 from numba import njit, prange
 
-from ..nn.conv import maxpool2d
+from ..nn.conv import maxpool2d, maxpool2d_backward
 
 #: The implementations :func:`if_forward` and :func:`if_backward` can run.
 BACKENDS = ("numba", "numpy")
@@ -151,6 +151,50 @@ def if_backward(v, s, theta, ds=None, dv=None, surrogate=True, sum_steps=False,
            ds2 is not None, zero if dv2 is None else dv2, dv2 is not None, bool(surrogate),
            _steps(da)[0])
     return da
+
+
+def if_backward_pooled(v, theta, dh, idx, surrogate=True, sum_steps=False, backend="numba"):
+    """:func:`if_backward` of a pooled conv layer from the gradient of its POOLED spikes.
+
+    The numbers of ``if_backward(v, None, theta, ds=ds)`` with ``ds`` the un-pooled ``dh``
+    (:func:`~nplearn.nn.maxpool2d_backward` per step: ``dh`` routed to the units ``idx``,
+    zero elsewhere), bit for bit. The Numba kernel never stores ``ds``, which is as large
+    as ``v`` and three quarters zeros: it un-pools one image at a time into a buffer and runs
+    the recurrence on it while it is in cache.
+
+    Parameters
+    ----------
+    v : ndarray of shape (T, n, C, H, W)
+        Voltages of :func:`if_forward` (spikes ``H(v - theta)``, recomputed).
+    theta : float
+    dh : ndarray of shape (T, n, C, Hp, Wp) or (T, n, C*Hp*Wp)
+        ``dJ/dout`` of the pooled spikes at every step.
+    idx : ndarray of shape (T*n, C, Hp, Wp)
+        The pooling argmax (:func:`spike_maxpool`): flat ``h * W + w`` in each map.
+    surrogate, sum_steps, backend
+        As for :func:`if_backward`.
+
+    Returns
+    -------
+    da : ndarray of shape (T, n, C, H, W), or (1, n, C, H, W) with ``sum_steps``
+        In the memory layout of ``v``.
+    """
+    T, n, C, H, W = v.shape
+    vh = v.transpose(0, 1, 3, 4, 2)
+    fast = (_pick(backend) == "numba" and vh.flags.c_contiguous and idx.dtype == np.int64
+            and idx.shape[:2] == (T * n, C) and idx.size == dh.size)
+    if not fast:                                                  # un-pool, then the recurrence
+        ds = np.empty((T, n, H, W, C), dh.dtype).transpose(0, 1, 4, 2, 3)   # v's layout
+        maxpool2d_backward(dh.reshape(idx.shape), idx, (T * n, C, H, W),
+                           out=ds.reshape(T * n, C, H, W), backend=backend)
+        return if_backward(v, None, theta, ds=ds, surrogate=surrogate, sum_steps=sum_steps,
+                           backend=backend)
+    da = np.empty((1 if sum_steps else T, n, H, W, C), v.dtype)
+    _if_backward_pooled_numba(vh, _constants(theta, v.dtype),
+                              np.ascontiguousarray(dh, v.dtype).reshape(T, n, C, -1),
+                              np.ascontiguousarray(idx).reshape(T, n, C, -1), bool(surrogate),
+                              da)
+    return da.transpose(0, 1, 4, 2, 3)
 
 
 def spike_maxpool(v, theta, size=2, backend="numba"):
@@ -408,3 +452,50 @@ def _spike_maxpool2_numba(vh, c, out, idx):
             for p in range(P):
                 of[base + ch * P + p] = ob[p * uC + ch]
                 jf[base + ch * P + p] = ib[p * uC + ch]
+
+
+@_pjit
+def _if_backward_pooled_numba(vh, c, dh, idx, surrogate, da):
+    """:func:`_if_backward_numba` with ``ds`` un-pooled per image into a buffer (``s`` from
+    ``v``, no ``dv``): the same operations on every unit, in the same order."""
+    theta, one, pi, zero = c[0], c[1], c[2], c[1] - c[1]
+    T, n, H, W, C = vh.shape
+    P, Q = H * W * C, dh.shape[3]                                  # units per map set, pooled per map
+    uP, uC = np.uint64(P), np.uint64(C)
+    vf, df, jf, af = vh.reshape(-1), dh.reshape(-1), idx.reshape(-1), da.reshape(-1)
+    n_jobs = min(n, 64)
+    for job in prange(n_jobs):                                     # a run of images each
+        ds = np.empty(T * P, vh.dtype)                             # un-pooled dJ/ds, then dJ/da_t
+        du = np.empty(P, vh.dtype)
+        for b in range(job * n // n_jobs, (job + 1) * n // n_jobs):
+            ds[:] = zero
+            for t in range(T):                                     # maxpool2d_backward of one image
+                src = np.uint64(((t * n + b) * C) * Q)
+                dst = np.uint64(t * P)
+                for ch in range(uC):
+                    for m in range(np.uint64(Q)):
+                        o = src + ch * np.uint64(Q) + m
+                        ds[dst + np.uint64(jf[o]) * uC + ch] = df[o]
+            du[:] = zero
+            for t in range(T - 1, -1, -1):                         # as _if_backward_numba
+                vt = vf[(t * n + b) * P:(t * n + b + 1) * P]
+                dt = ds[t * P:(t + 1) * P]
+                for p in range(uP):
+                    f = one if vt[p] - theta >= zero else zero
+                    d = du[p] * (one - f)
+                    if surrogate:
+                        dst = dt[p] - vt[p] * du[p]
+                        z = pi * (vt[p] - theta)
+                        d = d + dst * (one / (one + z * z))        # SP Eq. (17)
+                    dt[p] = d
+                    du[p] = d
+            if da.shape[0] == 1:
+                out = af[b * P:(b + 1) * P]
+                for p in range(uP):
+                    acc = ds[p]
+                    for t in range(1, T):
+                        acc = acc + ds[np.uint64(t * P) + p]       # t = 0, 1, ... in order
+                    out[p] = acc
+            else:
+                for t in range(T):
+                    af[(t * n + b) * P:(t * n + b + 1) * P] = ds[t * P:(t + 1) * P]
