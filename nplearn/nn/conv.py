@@ -540,12 +540,56 @@ def _maxpool_nhwc(xh, size, out, idx):
                     of[o], jf[o] = best[ch], at[ch]
 
 
+@_pjit
+def _maxpool2_nhwc(xh, out, idx):
+    """:func:`_maxpool_nhwc` for 2x2 windows (the default pool): each image's windows are
+    worked out channels last (contiguous, vectorised over the channels) into two buffers,
+    then written out channels first; the same comparisons in the same order."""
+    n, C, Hp, Wp = out.shape                                         # xh: (n, H, W, C)
+    H, W = xh.shape[1], xh.shape[2]
+    xf, of, jf = xh.reshape(-1), out.reshape(-1), idx.reshape(-1)
+    P, uC = np.uint64(Hp * Wp), np.uint64(C)
+    one, dW, dW1 = np.int32(1), np.int32(W), np.int32(W + 1)
+    for b in prange(n):
+        ob = np.empty(Hp * Wp * C, xh.dtype)                         # (Hp, Wp, C)
+        ib = np.empty(Hp * Wp * C, np.int32)
+        for r in range(Hp):
+            for q in range(Wp):
+                k0 = np.int32(2 * r * W + 2 * q)                     # flat h * W + w
+                s0 = np.uint64((b * H * W + k0) * C)
+                s1, s2 = s0 + uC, s0 + np.uint64(W * C)
+                s3, w = s2 + uC, np.uint64((r * Wp + q) * C)
+                for ch in range(uC):                                 # row-major: k0, +1, +W, +W+1
+                    best, at = xf[s0 + ch], k0
+                    v = xf[s1 + ch]
+                    take = (v > best) | ((v != v) & (best == best))     # argmax: first max, NaN wins
+                    best = v if take else best
+                    at = k0 + one if take else at
+                    v = xf[s2 + ch]
+                    take = (v > best) | ((v != v) & (best == best))
+                    best = v if take else best
+                    at = k0 + dW if take else at
+                    v = xf[s3 + ch]
+                    take = (v > best) | ((v != v) & (best == best))
+                    best = v if take else best
+                    at = k0 + dW1 if take else at
+                    ob[w + ch], ib[w + ch] = best, at
+        base = np.uint64(b) * uC * P
+        for ch in range(uC):                                         # to channels first
+            for p in range(P):
+                of[base + ch * P + p] = ob[p * uC + ch]
+                jf[base + ch * P + p] = ib[p * uC + ch]
+
+
 def _maxpool_numba(x, size, out, idx):
     """The kernel for the memory order of ``x`` (channels first or last); ``out``, ``idx`` are
     C-contiguous (as :func:`maxpool2d` makes them)."""
     xh = x.transpose(0, 2, 3, 1)
     if xh.flags.c_contiguous and not x.flags.c_contiguous:
-        _maxpool_nhwc(xh, size, out, idx)
+        if size == 2:
+            _maxpool2_nhwc(xh, out, idx)
+        else:
+            _maxpool_nhwc(xh, size, out, idx)
     else:
         _maxpool_nchw(np.ascontiguousarray(x), size, out, idx)
 
