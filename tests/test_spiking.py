@@ -1,4 +1,6 @@
 """Spiking sigprop (SP Sec. VI): IF neurons, the arc-tangent surrogate, the four Table V rules."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -169,15 +171,15 @@ def test_if_backward_pooled_is_unpool_then_if_backward(seed, dtype):
         _, idx = spike_maxpool(v.reshape(T * n, C, H, W), 0.5, size)
         dh = rng.normal(size=(T, n, C * (H // size) * (W // size))).astype(dtype)
         ds = maxpool2d_backward(dh.reshape(idx.shape), idx, (T * n, C, H, W), backend="numpy")
-        for surrogate in (True, False):
-            for sum_steps in (False, True):
-                got = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, backend="numba")
-                ref = if_backward(v, None, 0.5, ds=ds.reshape(v.shape), surrogate=surrogate,
-                                  sum_steps=sum_steps, backend="numpy")
-                np.testing.assert_array_equal(got, ref, err_msg=f"{how} {surrogate} {sum_steps}")
-                assert got.dtype == dtype
-                twin = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, backend="numpy")
-                np.testing.assert_array_equal(twin, ref)
+        for surrogate, sum_steps, into in itertools.product((True, False), (False, True),
+                                                            ("ds", "dv")):
+            got = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, "numba", into)
+            ref = if_backward(v, None, 0.5, **{into: ds.reshape(v.shape)}, surrogate=surrogate,
+                              sum_steps=sum_steps, backend="numpy")
+            np.testing.assert_array_equal(got, ref, err_msg=f"{how} {surrogate} {sum_steps} {into}")
+            assert got.dtype == dtype
+            twin = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, "numpy", into)
+            np.testing.assert_array_equal(twin, ref)
 
 
 def test_a_pooled_layer_computes_its_spikes_only_when_read(rng):

@@ -225,14 +225,25 @@ class SpikingConvNet(Layered):
                            out=out.reshape(T * n, C, Ho, Wo), backend=self.backend)
         return out                                                    # (T, n, C, Ho, Wo)
 
-    def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True):
+    def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True, dv_pooled=None):
         """``dJ/da_l`` from ``dJ/dh_l`` (flat) and a direct ``dJ/dv_l``.
 
         ``dh`` goes back through the pooling to the spikes, then both through the IF
         neurons (:func:`~nplearn.snn.neurons.if_backward`). Returns every step's
         ``(T, n, ...)``, or for a layer whose input is the same at every step (``static``,
-        the image) the sum over the steps ``(1, n, ...)``, all its update needs."""
+        the image) the sum over the steps ``(1, n, ...)``, all its update needs.
+        ``dv_pooled=(dout, idx)``, instead of ``dv``: ``dJ/dv_l`` as the gradient of max-pooled
+        voltages (:meth:`pool_flat` of ``v``), un-pooled inside the backward pass."""
         theta = cache.get("theta", self.threshold)
+        if dv_pooled is not None:
+            if dh is not None or dv is not None:
+                raise ValueError("give dv_pooled alone, without dh or dv")
+            dout, idx = dv_pooled
+            if idx is None or cache.get("s") is not None:            # not pooled, or spikes stored
+                return self.layer_backward(l, cache, dv=self.unpool(l, dout, idx),
+                                           surrogate=surrogate)
+            return if_backward_pooled(cache["v"], theta, dout, idx, surrogate=surrogate,
+                                      sum_steps=cache["static"], backend=self.backend, into="dv")
         if (dh is not None and dv is None and cache.get("s") is None and self.is_conv(l)
                 and cache["idx"] is not None):                       # pooled spikes from v:
             return if_backward_pooled(cache["v"], theta, dh, cache["idx"], surrogate=surrogate,

@@ -153,8 +153,9 @@ def if_backward(v, s, theta, ds=None, dv=None, surrogate=True, sum_steps=False,
     return da
 
 
-def if_backward_pooled(v, theta, dh, idx, surrogate=True, sum_steps=False, backend="numba"):
-    """:func:`if_backward` of a pooled conv layer from the gradient of its POOLED spikes.
+def if_backward_pooled(v, theta, dh, idx, surrogate=True, sum_steps=False, backend="numba",
+                       into="ds"):
+    """:func:`if_backward` of a pooled conv layer from the gradient of a POOLED output.
 
     The numbers of ``if_backward(v, None, theta, ds=ds)`` with ``ds`` the un-pooled ``dh``
     (:func:`~nplearn.nn.maxpool2d_backward` per step: ``dh`` routed to the units ``idx``,
@@ -168,17 +169,22 @@ def if_backward_pooled(v, theta, dh, idx, surrogate=True, sum_steps=False, backe
         Voltages of :func:`if_forward` (spikes ``H(v - theta)``, recomputed).
     theta : float
     dh : ndarray of shape (T, n, C, Hp, Wp) or (T, n, C*Hp*Wp)
-        ``dJ/dout`` of the pooled spikes at every step.
+        ``dJ/dout`` of the pooled spikes (or voltages, ``into="dv"``) at every step.
     idx : ndarray of shape (T*n, C, Hp, Wp)
         The pooling argmax (:func:`spike_maxpool`): flat ``h * W + w`` in each map.
     surrogate, sum_steps, backend
         As for :func:`if_backward`.
+    into : {"ds", "dv"}
+        What ``dh`` un-pools to: ``dJ/ds`` (pooled spikes) or ``dJ/dv`` (pooled voltages,
+        sigprop's voltage mode): ``if_backward(v, None, theta, dv=dv)``.
 
     Returns
     -------
     da : ndarray of shape (T, n, C, H, W), or (1, n, C, H, W) with ``sum_steps``
         In the memory layout of ``v``.
     """
+    if into not in ("ds", "dv"):
+        raise ValueError(f"into must be 'ds' or 'dv', got {into!r}")
     T, n, C, H, W = v.shape
     vh = v.transpose(0, 1, 3, 4, 2)
     fast = (_pick(backend) == "numba" and vh.flags.c_contiguous and idx.dtype == np.int64
@@ -187,13 +193,14 @@ def if_backward_pooled(v, theta, dh, idx, surrogate=True, sum_steps=False, backe
         ds = np.empty((T, n, H, W, C), dh.dtype).transpose(0, 1, 4, 2, 3)   # v's layout
         maxpool2d_backward(dh.reshape(idx.shape), idx, (T * n, C, H, W),
                            out=ds.reshape(T * n, C, H, W), backend=backend)
-        return if_backward(v, None, theta, ds=ds, surrogate=surrogate, sum_steps=sum_steps,
+        grad = {"ds": ds} if into == "ds" else {"dv": ds}
+        return if_backward(v, None, theta, **grad, surrogate=surrogate, sum_steps=sum_steps,
                            backend=backend)
     da = np.empty((1 if sum_steps else T, n, H, W, C), v.dtype)
     _if_backward_pooled_numba(vh, _constants(theta, v.dtype),
                               np.ascontiguousarray(dh, v.dtype).reshape(T, n, C, -1),
                               np.ascontiguousarray(idx).reshape(T, n, C, -1), bool(surrogate),
-                              da)
+                              into == "dv", da)
     return da.transpose(0, 1, 4, 2, 3)
 
 
@@ -455,9 +462,9 @@ def _spike_maxpool2_numba(vh, c, out, idx):
 
 
 @_pjit
-def _if_backward_pooled_numba(vh, c, dh, idx, surrogate, da):
-    """:func:`_if_backward_numba` with ``ds`` un-pooled per image into a buffer (``s`` from
-    ``v``, no ``dv``): the same operations on every unit, in the same order."""
+def _if_backward_pooled_numba(vh, c, dh, idx, surrogate, as_dv, da):
+    """:func:`_if_backward_numba` with ``ds`` (or, ``as_dv``, ``dv``) un-pooled per image into
+    a buffer, ``s`` from ``v``: the same operations on every unit, in the same order."""
     theta, one, pi, zero = c[0], c[1], c[2], c[1] - c[1]
     T, n, H, W, C = vh.shape
     P, Q = H * W * C, dh.shape[3]                                  # units per map set, pooled per map
@@ -483,8 +490,10 @@ def _if_backward_pooled_numba(vh, c, dh, idx, surrogate, da):
                 for p in range(uP):
                     f = one if vt[p] - theta >= zero else zero
                     d = du[p] * (one - f)
+                    if as_dv:
+                        d = d + dt[p]
                     if surrogate:
-                        dst = dt[p] - vt[p] * du[p]
+                        dst = -vt[p] * du[p] if as_dv else dt[p] - vt[p] * du[p]
                         z = pi * (vt[p] - theta)
                         d = d + dst * (one / (one + z * z))        # SP Eq. (17)
                     dt[p] = d
