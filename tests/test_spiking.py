@@ -11,7 +11,7 @@ from nplearn.rules.spiking import SpikingBP, SpikingShallow, SpikingSigprop, l_p
 from nplearn.nn import maxpool2d, maxpool2d_backward
 from nplearn.snn import (SpikingConvNet, arctan_surrogate, arctan_surrogate_grad, heaviside,
                          if_backward, if_forward, spike_maxpool)
-from nplearn.snn.neurons import if_backward_pooled
+from nplearn.snn.neurons import if_backward_pooled, if_forward_pool
 from nplearn.train import build
 
 
@@ -180,6 +180,35 @@ def test_if_backward_pooled_is_unpool_then_if_backward(seed, dtype):
             assert got.dtype == dtype
             twin = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, "numpy", into)
             np.testing.assert_array_equal(twin, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(8))
+def test_if_forward_pool_is_if_forward_then_spike_maxpool(seed, dtype):
+    # the fused kernel (2x2, channels last, every step or one broadcast step) and its
+    # fallbacks (other sizes and layouts) against the twins, bit for bit
+    rng = np.random.default_rng(seed)
+    T, n, C = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 20))
+    H, W = int(rng.integers(2, 10)), int(rng.integers(2, 10))
+    x = rng.normal(0.4, 0.6, (T, n, C, H, W)).astype(dtype)
+    x.flat[rng.integers(0, x.size, 3)] = 0.5                 # v exactly at theta: fires
+    for how, size in (("channels_last", 2), ("broadcast", 2), ("contiguous", 2),
+                      ("channels_last", 1 + seed % 3)):
+        a = _layout(x, how)
+        if how == "broadcast":
+            a = np.broadcast_to(_layout(x[:1], "channels_last"), x.shape)
+        if size > min(H, W):
+            continue
+        v, out, idx = if_forward_pool(a, 0.5, size, backend="numba")
+        ref_v, _ = if_forward(a, 0.5, backend="numpy", spikes=False)
+        ref, ref_idx = maxpool2d(heaviside(ref_v - dtype(0.5)).reshape(T * n, C, H, W), size,
+                                 backend="numpy")
+        np.testing.assert_array_equal(v, ref_v, err_msg=how)
+        np.testing.assert_array_equal(out, ref, err_msg=how)
+        np.testing.assert_array_equal(idx, ref_idx, err_msg=how)
+        assert v.dtype == out.dtype == dtype and idx.dtype == np.int64
+        assert ([st for st, m in zip(v.strides, v.shape) if m > 1]          # the layout
+                == [st for st, m in zip(ref_v.strides, v.shape) if m > 1]), how   # of if_forward
 
 
 def test_a_pooled_layer_computes_its_spikes_only_when_read(rng):

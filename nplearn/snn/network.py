@@ -45,7 +45,8 @@ from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered, float_dtype
 from ..nn.losses import get_loss
-from .neurons import BACKENDS, heaviside, if_backward, if_backward_pooled, if_forward, spike_maxpool
+from .neurons import (BACKENDS, heaviside, if_backward, if_backward_pooled, if_forward,
+                      if_forward_pool)
 
 #: The conv layers of the default network at digits scale: (channels, kernel, stride, padding).
 DIGITS_CONV = ((16, 3, 1, 1), (32, 3, 1, 1))
@@ -161,10 +162,8 @@ class SpikingConvNet(Layered):
         a = np.broadcast_to(a, (T, *a.shape[1:]))                     # the same current each step if static
         if self.is_conv(l) and self.pool > 1 and self.spike is heaviside:
             # pool the spikes H(v - theta) straight from v; s is computed if ever read
-            v, _ = if_forward(a, theta, self.spike, self.backend, spikes=False)   # SP Eq. (15)
+            v, h, cache["idx"] = if_forward_pool(a, theta, self.pool, self.backend)   # SP Eq. (15)
             cache.update(a=a, v=v)
-            h, cache["idx"] = spike_maxpool(v.reshape(T * n, *v.shape[2:]), theta, self.pool,
-                                            self.backend)
             cache["h"] = h.reshape(T, n, -1)
             return cache
         v, s = if_forward(a, theta, self.spike, self.backend)         # SP Eq. (15)
