@@ -17,8 +17,10 @@ One convolution layer, float32, in the im2col form of ``nplearn.nn.conv``:
 ``NumPy twins``  ``fwd+bwd`` with ``backend="numpy"``: the kernels' readable twins
 
 ``ratio = t_gemm / t_case``, each case against its own GEMMs: 1.0 would be pure GEMM speed.
-``delta`` is a C-contiguous ``(n, C_out, Ho, Wo)`` array, as the un-pooling of
-``ConvNet.through_f`` produces it. The parts of the non-GEMM time (``im2col``, ``col2im``,
+``delta`` is an ``(n, C_out, Ho, Wo)`` array stored channels last, as ``ConvNet.through_f``
+(and the spiking net) produce it: the layout of ``conv2d``'s maps, whose row matrix is a
+view. ``fwd+bwd, delta NCHW`` is the same layer given a C-contiguous ``delta`` (what
+``ConvNet`` passed before), which ``conv2d_backward`` transposes first. The parts of the non-GEMM time (``im2col``, ``col2im``,
 the transpose of ``delta``) are timed alone too.
 Cases run in interleaved blocks (round 0 is warm-up); the best call of each is reported, with
 the median. A benchmark, not a test: it asserts nothing.
@@ -45,7 +47,7 @@ from threadpoolctl import threadpool_limits                     # noqa: E402
 from _common import cpu_timed, finish, meta, time_interleaved             # noqa: E402
 
 from nplearn.nn.conv import (col2im, conv2d, conv2d_backward, conv2d_backward_input,  # noqa: E402
-                             conv2d_grads, conv_output_size, im2col)
+                             conv2d_grads, conv_output_size, empty_channels_last, im2col)
 
 # name -> (batch, (C_in, H, W), C_out, k, stride, padding)
 CASES = {
@@ -84,10 +86,12 @@ def layer_cases(spec, dtype):
     x = rng.random((n, C, H, W), dtype=np.float32).astype(dtype)
     K = (rng.standard_normal((C_out, C, k, k)) / np.sqrt(C * k * k)).astype(dtype)
     b = np.zeros(C_out, dtype)
-    delta = rng.standard_normal((n, C_out, Ho, Wo)).astype(dtype)      # C-contiguous, as un-pooled
+    delta_nchw = rng.standard_normal((n, C_out, Ho, Wo)).astype(dtype)  # C-contiguous
+    delta = empty_channels_last(delta_nchw.shape, dtype)               # as ConvNet un-pools it
+    delta[...] = delta_nchw
     _, cols = conv2d(x, K, b, s, p)                                    # the library's layout
     K2 = K.reshape(C_out, -1)
-    rows = np.ascontiguousarray(delta.transpose(1, 0, 2, 3).reshape(C_out, -1)).T   # as conv._rows
+    rows = delta.transpose(0, 2, 3, 1).reshape(-1, C_out)              # as conv._rows: a view
     # the library's three products, same shapes and layouts, into preallocated arrays
     fwd_gemm = [(cols, K2.T, np.empty((n * Ho * Wo, C_out), dtype))]           # cols @ K2.T
     bwd_gemm = [(K2.T, rows.T, np.empty((C * k * k, n * Ho * Wo), dtype)),     # (rows @ K2).T
@@ -109,9 +113,9 @@ def layer_cases(spec, dtype):
         conv2d_backward_input(delta, K, x.shape, s, p)
         conv2d_grads(delta, cols, K.shape)
 
-    def both(backend="numba"):
+    def both(backend="numba", d=delta):
         _, c = conv2d(x, K, b, s, p, backend)
-        conv2d_backward(delta, K, c, x.shape, s, p, backend)
+        conv2d_backward(d, K, c, x.shape, s, p, backend)
 
     def both_row_major():                     # the same layer with row-major cols and rows
         c = im2col_row_major(x, k, s, p)
@@ -125,6 +129,7 @@ def layer_cases(spec, dtype):
              "backward, two calls": backward_two_calls,
              "gemm all": gemm(fwd_gemm + bwd_gemm), "fwd+bwd": both,
              "fwd+bwd, NumPy twins": lambda: both("numpy"),
+             "fwd+bwd, delta NCHW": lambda: both(d=delta_nchw),
              "fwd+bwd, row-major": both_row_major}
     d_cols = bwd_gemm[0][2].T
     parts = {"im2col": lambda: im2col(x, k, s, p),
@@ -134,7 +139,7 @@ def layer_cases(spec, dtype):
              "col2im twin": lambda: col2im(d_cols, x.shape, k, s, p, backend="numpy"),
              "col2im row-major": lambda: col2im_row_major(np.ascontiguousarray(d_cols),
                                                           x.shape, k, s, p),
-             "delta -> rows": lambda: delta.transpose(1, 0, 2, 3).reshape(C_out, -1)}
+             "NCHW delta -> rows": lambda: delta_nchw.transpose(1, 0, 2, 3).reshape(C_out, -1)}
     flop = sum(2 * A.shape[0] * A.shape[1] * B.shape[1] for A, B, _ in fwd_gemm + bwd_gemm)
     shapes = {"cols": cols.shape, "K2": K2.shape, "rows": rows.shape, "Ho": Ho, "Wo": Wo}
     return cases, parts, flop, shapes
@@ -143,7 +148,7 @@ def layer_cases(spec, dtype):
 # each case against the GEMMs it contains
 GEMM_OF = {"forward": "gemm fwd", "backward": "gemm bwd", "backward, two calls": "gemm bwd",
            "fwd+bwd": "gemm all", "fwd+bwd, NumPy twins": "gemm all",
-           "fwd+bwd, row-major": "gemm all"}
+           "fwd+bwd, row-major": "gemm all", "fwd+bwd, delta NCHW": "gemm all"}
 
 
 def main(argv=None):
@@ -196,13 +201,14 @@ def main(argv=None):
             c = layer["cases"]
             rows.append((name, res["gemm all"][0], c["fwd+bwd"]["min_s"], c["fwd+bwd"]["ratio"],
                          c["fwd+bwd"]["ratio_median"], c["fwd+bwd, NumPy twins"]["ratio"],
-                         c["fwd+bwd, row-major"]["ratio"]))
+                         c["fwd+bwd, row-major"]["ratio"], c["fwd+bwd, delta NCHW"]["ratio"]))
     out["meta"]["loadavg_end"] = os.getloadavg()
     out["meta"]["wall_s"] = time.perf_counter() - t_start
     print("\nratio = GEMM-only time / layer forward+backward time (best calls; median):")
-    for name, tg, tc, ratio, ratio_med, ratio_tw, ratio_rm in rows:
+    for name, tg, tc, ratio, ratio_med, ratio_tw, ratio_rm, ratio_nchw in rows:
         print(f"  {name:44s} GEMM {tg * 1e3:7.3f} ms  layer {tc * 1e3:7.3f} ms  ratio "
-              f"{ratio:.2f} ({ratio_med:.2f})  twins {ratio_tw:.2f}  row-major {ratio_rm:.2f}")
+              f"{ratio:.2f} ({ratio_med:.2f})  twins {ratio_tw:.2f}  row-major {ratio_rm:.2f}  "
+              f"delta NCHW {ratio_nchw:.2f}")
     print(f"wall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
     spread = max(c["spread"] for layer in out["layers"].values() for c in layer["cases"].values())
     return finish(out, spread, args.json)

@@ -165,6 +165,47 @@ def test_pooling_kernels_equal_their_twins(seed, dtype):
                                       err_msg=name)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(12))
+def test_2x2_pooling_kernel_of_channels_last_maps_equals_its_twin(seed, dtype):
+    # the default pool on channels-last maps (conv2d's layout) has its own kernel: odd sizes,
+    # spikes (ties: the first max wins), NaN (the first NaN wins), -inf
+    rng = np.random.default_rng(seed)
+    n, C, H, W = rng.integers(1, 4), rng.integers(1, 40), rng.integers(2, 12), rng.integers(2, 12)
+    x = rng.normal(size=(n, C, H, W)).astype(dtype)
+    if seed % 3 == 0:
+        x = (x > 0.5).astype(dtype)
+    x.flat[rng.integers(0, x.size, 3)] = np.nan
+    x.flat[rng.integers(0, x.size, 2)] = -np.inf
+    xl = _layouts(x)["nhwc"]
+    out, idx = maxpool2d(xl, 2, backend="numba")
+    ref, ref_idx = maxpool2d(xl, 2, backend="numpy")
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(idx, ref_idx)
+    assert idx.dtype == np.int64 and out.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(12))
+def test_bias_sums_kernel_equals_its_twin(seed, dtype):
+    # g_b of a channels-last delta (row-major rows: the kernel) and of a C-contiguous one
+    # (column-major rows: NumPy's pairwise sums), bit for bit, with one or more maps
+    rng = np.random.default_rng(seed)
+    x, K, b, s, p = random_case(rng)
+    K = K[:1] if seed % 4 == 0 else K                       # one output map: rows are 1 column
+    a, cols = conv2d(x.astype(dtype), K.astype(dtype), b[:K.shape[0]].astype(dtype), s, p)
+    d = (rng.normal(size=a.shape) * 10.0 ** rng.integers(-3, 4, a.shape)).astype(dtype)
+    for name, dl in _layouts(d).items():
+        got = conv2d_grads(dl, cols, K.shape, backend="numba")
+        ref = conv2d_grads(dl, cols, K.shape, backend="numpy")
+        np.testing.assert_array_equal(got[1], ref[1], err_msg=name)
+        np.testing.assert_array_equal(got[0], ref[0], err_msg=name)
+        np.testing.assert_allclose(got[1], d.astype(np.float64).sum(axis=(0, 2, 3)) / d.shape[0],
+                                   rtol=1e-4 if dtype == np.float32 else 1e-10,
+                                   atol=1e-4 * np.abs(d).sum() / d.shape[0])
+        assert got[1].dtype == dtype
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_conv2d_backward_is_the_two_functions_in_one(seed):
     rng = np.random.default_rng(seed)

@@ -1,4 +1,6 @@
 """Spiking sigprop (SP Sec. VI): IF neurons, the arc-tangent surrogate, the four Table V rules."""
+import itertools
+
 import numpy as np
 import pytest
 
@@ -6,9 +8,10 @@ import nplearn
 import pickle
 
 from nplearn.rules.spiking import SpikingBP, SpikingShallow, SpikingSigprop, l_pred_loss
-from nplearn.nn import maxpool2d
+from nplearn.nn import maxpool2d, maxpool2d_backward
 from nplearn.snn import (SpikingConvNet, arctan_surrogate, arctan_surrogate_grad, heaviside,
                          if_backward, if_forward, spike_maxpool)
+from nplearn.snn.neurons import if_backward_pooled, if_forward_pool
 from nplearn.train import build
 
 
@@ -134,6 +137,78 @@ def test_spikes_recomputed_from_v_are_the_stored_ones(seed, dtype):
         ref, ref_idx = maxpool2d(s.reshape(T * n, C, H, W), size, backend="numpy")
         np.testing.assert_array_equal(out, ref)
         np.testing.assert_array_equal(idx, ref_idx)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(6))
+def test_spike_maxpool_2x2_kernel_agrees_with_its_twin(seed, dtype):
+    # the 2x2 kernel (the default pool) has its own code path: odd sizes drop a row/column,
+    # windows with several, one or no spikes, v exactly at theta, NaN never fires
+    rng = np.random.default_rng(seed)
+    n, C, H, W = int(rng.integers(1, 5)), int(rng.integers(1, 40)), int(rng.integers(2, 12)), \
+        int(rng.integers(2, 12))
+    v = _layout(rng.normal(0.3, 0.5, (1, n, C, H, W)).astype(dtype), "channels_last")[0]
+    v.flat[rng.integers(0, v.size, 3)] = 0.5
+    v.flat[rng.integers(0, v.size, 2)] = np.nan
+    out, idx = spike_maxpool(v, 0.5, 2, "numba")
+    ref, ref_idx = maxpool2d(heaviside(v - dtype(0.5)), 2, backend="numpy")
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(idx, ref_idx)
+    assert out.dtype == dtype and idx.dtype == np.int64 and out.flags.c_contiguous
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(8))
+def test_if_backward_pooled_is_unpool_then_if_backward(seed, dtype):
+    # the fused kernel against the twins un-pooling dh and then running the recurrence:
+    # pool sizes 2 and 3 (rows/columns dropped), summed or every step, with/without g'
+    rng = np.random.default_rng(seed)
+    T, n, C = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 20))
+    H, W, size = int(rng.integers(3, 10)), int(rng.integers(3, 10)), 2 + seed % 2
+    for how in ("channels_last", "contiguous"):                # the kernel; the fallback
+        a = _layout(rng.normal(0.4, 0.6, (T, n, C, H, W)).astype(dtype), how)
+        v, _ = if_forward(a, 0.5, spikes=False)
+        _, idx = spike_maxpool(v.reshape(T * n, C, H, W), 0.5, size)
+        dh = rng.normal(size=(T, n, C * (H // size) * (W // size))).astype(dtype)
+        ds = maxpool2d_backward(dh.reshape(idx.shape), idx, (T * n, C, H, W), backend="numpy")
+        for surrogate, sum_steps, into in itertools.product((True, False), (False, True),
+                                                            ("ds", "dv")):
+            got = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, "numba", into)
+            ref = if_backward(v, None, 0.5, **{into: ds.reshape(v.shape)}, surrogate=surrogate,
+                              sum_steps=sum_steps, backend="numpy")
+            np.testing.assert_array_equal(got, ref, err_msg=f"{how} {surrogate} {sum_steps} {into}")
+            assert got.dtype == dtype
+            twin = if_backward_pooled(v, 0.5, dh, idx, surrogate, sum_steps, "numpy", into)
+            np.testing.assert_array_equal(twin, ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", range(8))
+def test_if_forward_pool_is_if_forward_then_spike_maxpool(seed, dtype):
+    # the fused kernel (2x2, channels last, every step or one broadcast step) and its
+    # fallbacks (other sizes and layouts) against the twins, bit for bit
+    rng = np.random.default_rng(seed)
+    T, n, C = int(rng.integers(1, 5)), int(rng.integers(1, 4)), int(rng.integers(1, 20))
+    H, W = int(rng.integers(2, 10)), int(rng.integers(2, 10))
+    x = rng.normal(0.4, 0.6, (T, n, C, H, W)).astype(dtype)
+    x.flat[rng.integers(0, x.size, 3)] = 0.5                 # v exactly at theta: fires
+    for how, size in (("channels_last", 2), ("broadcast", 2), ("contiguous", 2),
+                      ("channels_last", 1 + seed % 3)):
+        a = _layout(x, how)
+        if how == "broadcast":
+            a = np.broadcast_to(_layout(x[:1], "channels_last"), x.shape)
+        if size > min(H, W):
+            continue
+        v, out, idx = if_forward_pool(a, 0.5, size, backend="numba")
+        ref_v, _ = if_forward(a, 0.5, backend="numpy", spikes=False)
+        ref, ref_idx = maxpool2d(heaviside(ref_v - dtype(0.5)).reshape(T * n, C, H, W), size,
+                                 backend="numpy")
+        np.testing.assert_array_equal(v, ref_v, err_msg=how)
+        np.testing.assert_array_equal(out, ref, err_msg=how)
+        np.testing.assert_array_equal(idx, ref_idx, err_msg=how)
+        assert v.dtype == out.dtype == dtype and idx.dtype == np.int64
+        assert ([st for st, m in zip(v.strides, v.shape) if m > 1]          # the layout
+                == [st for st, m in zip(ref_v.strides, v.shape) if m > 1]), how   # of if_forward
 
 
 def test_a_pooled_layer_computes_its_spikes_only_when_read(rng):

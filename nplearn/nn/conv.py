@@ -38,9 +38,9 @@ Max pooling takes the largest entry of each non-overlapping ``size x size`` wind
 ``size``, the rows and columns that do not fill a window are dropped, as in PyTorch); its
 backward pass routes each gradient to the entry that was the maximum.
 
-Speed: the matrix products are BLAS's; the four memory-bound passes around them
-(``im2col``, ``col2im``, ``maxpool2d``, ``maxpool2d_backward``) run as Numba kernels by
-default. Each kernel (``_*_numba``) has a readable NumPy twin (``_*_numpy``) with the same
+Speed: the matrix products are BLAS's; the memory-bound passes around them (``im2col``,
+``col2im``, ``maxpool2d``, ``maxpool2d_backward``, the bias add and the bias sums of
+``g_b``) run as Numba kernels by default. Each kernel (``_*_numba``) has a readable NumPy twin (``_*_numpy``) with the same
 signature that fills the same preallocated output with the same numbers, bit for bit (no
 fastmath, the same order of additions; ``tests/test_conv.py``). The public functions
 validate, allocate and pick the backend (``backend="numpy"`` runs the twin). The kernels
@@ -184,7 +184,7 @@ def conv2d_backward_input(delta, K, x_shape, stride=1, padding=0, backend="numba
     return _backward_input(_rows(delta, C_out), K, x_shape, stride, padding, backend)
 
 
-def conv2d_grads(delta, cols, kernel_shape):
+def conv2d_grads(delta, cols, kernel_shape, backend="numba"):
     """Weight and bias updates of a convolution layer, mean over the batch, sum over pixels.
 
     The dense ``g_W = delta.T @ h / n`` (DFA Eq. 10) with one row per output pixel:
@@ -200,13 +200,15 @@ def conv2d_grads(delta, cols, kernel_shape):
         The patch matrix of the layer's input (:func:`conv2d` returns it).
     kernel_shape : tuple (C_out, C_in, k, k)
         Shape of ``g_K`` (``cols`` alone cannot tell ``C_in`` from ``k``).
+    backend : {"numba", "numpy"}
+        Of the bias sums (the same numbers).
 
     Returns
     -------
     g_K : ndarray of shape kernel_shape
     g_b : ndarray of shape (C_out,)
     """
-    return _grads(_rows(delta, kernel_shape[0]), delta, cols, kernel_shape)
+    return _grads(_rows(delta, kernel_shape[0]), delta, cols, kernel_shape, backend)
 
 
 def conv2d_backward(delta, K, cols, x_shape, stride=1, padding=0, backend="numba"):
@@ -234,7 +236,7 @@ def conv2d_backward(delta, K, cols, x_shape, stride=1, padding=0, backend="numba
     """
     C_out, _ = _check_kernel(K, x_shape[1] if len(x_shape) == 4 else None)
     rows = _rows(delta, C_out)                                      # (n*Ho*Wo, C_out), once
-    g_K, g_b = _grads(rows, delta, cols, K.shape)
+    g_K, g_b = _grads(rows, delta, cols, K.shape, backend)
     return _backward_input(rows, K, x_shape, stride, padding, backend), g_K, g_b
 
 
@@ -273,14 +275,14 @@ def _backward_input(rows, K, x_shape, stride, padding, backend):
 _TILE_ENTRIES, _TILE_FLOP = 1 << 18, 1 << 22
 
 
-def _grads(rows, delta, cols, kernel_shape):
+def _grads(rows, delta, cols, kernel_shape, backend="numba"):
     """``g_K = delta_rows.T @ cols / n`` and ``g_b``; ``rows`` from :func:`_rows`."""
     n = delta.shape[0]
     if cols.shape != (rows.shape[0], int(np.prod(kernel_shape[1:]))):
         raise ValueError(f"cols of shape {cols.shape} do not match delta {delta.shape} and "
                          f"kernel {tuple(kernel_shape)}")
     g_K = ((cols.T @ rows).T / n).reshape(kernel_shape)             # rows.T @ cols / n: sum over pixels, mean over n
-    g_b = rows.sum(axis=0) / n
+    g_b = _pick(COL_SUMS, backend)(rows) / n
     return g_K, g_b
 
 
@@ -315,6 +317,18 @@ def maxpool2d(x, size=2, backend="numba"):
     idx = np.empty(out.shape, np.int64)
     _pick(MAXPOOL, backend)(x, size, out, idx)
     return out, idx
+
+
+def empty_channels_last(shape, dtype):
+    """An uninitialised ``(n, C, H, W)`` array stored channels last (``(n, H, W, C)`` memory).
+
+    The layout :func:`conv2d` returns its maps in. A ``delta`` in this layout turns into the
+    row matrix of :func:`conv2d_backward` and :func:`conv2d_grads` without a copy (a
+    C-contiguous one is transposed first: 0.8 ms of a 10 ms MNIST conv layer,
+    ``benchmarks/README.md``); pass it as ``out`` of :func:`maxpool2d_backward`.
+    """
+    n, C, H, W = shape
+    return np.empty((n, H, W, C), dtype).transpose(0, 3, 1, 2)
 
 
 def maxpool2d_backward(dout, idx, x_shape, out=None, backend="numba"):
@@ -388,6 +402,12 @@ def _maxpool_numpy(x, size, out, idx):
 def _add_bias_numpy(a, b):
     """``a += b`` on every row of ``a`` ``(rows, C)``."""
     a += b
+
+
+def _col_sums_numpy(rows):
+    """``rows.sum(axis=0)``: for a row-major ``rows`` NumPy adds the rows one after the
+    other into the ``C`` sums (no pairwise summation across rows)."""
+    return rows.sum(axis=0)
 
 
 def _unpool_numpy(dout, idx, out):
@@ -528,12 +548,56 @@ def _maxpool_nhwc(xh, size, out, idx):
                     of[o], jf[o] = best[ch], at[ch]
 
 
+@_pjit
+def _maxpool2_nhwc(xh, out, idx):
+    """:func:`_maxpool_nhwc` for 2x2 windows (the default pool): each image's windows are
+    worked out channels last (contiguous, vectorised over the channels) into two buffers,
+    then written out channels first; the same comparisons in the same order."""
+    n, C, Hp, Wp = out.shape                                         # xh: (n, H, W, C)
+    H, W = xh.shape[1], xh.shape[2]
+    xf, of, jf = xh.reshape(-1), out.reshape(-1), idx.reshape(-1)
+    P, uC = np.uint64(Hp * Wp), np.uint64(C)
+    one, dW, dW1 = np.int32(1), np.int32(W), np.int32(W + 1)
+    for b in prange(n):
+        ob = np.empty(Hp * Wp * C, xh.dtype)                         # (Hp, Wp, C)
+        ib = np.empty(Hp * Wp * C, np.int32)
+        for r in range(Hp):
+            for q in range(Wp):
+                k0 = np.int32(2 * r * W + 2 * q)                     # flat h * W + w
+                s0 = np.uint64((b * H * W + k0) * C)
+                s1, s2 = s0 + uC, s0 + np.uint64(W * C)
+                s3, w = s2 + uC, np.uint64((r * Wp + q) * C)
+                for ch in range(uC):                                 # row-major: k0, +1, +W, +W+1
+                    best, at = xf[s0 + ch], k0
+                    v = xf[s1 + ch]
+                    take = (v > best) | ((v != v) & (best == best))     # argmax: first max, NaN wins
+                    best = v if take else best
+                    at = k0 + one if take else at
+                    v = xf[s2 + ch]
+                    take = (v > best) | ((v != v) & (best == best))
+                    best = v if take else best
+                    at = k0 + dW if take else at
+                    v = xf[s3 + ch]
+                    take = (v > best) | ((v != v) & (best == best))
+                    best = v if take else best
+                    at = k0 + dW1 if take else at
+                    ob[w + ch], ib[w + ch] = best, at
+        base = np.uint64(b) * uC * P
+        for ch in range(uC):                                         # to channels first
+            for p in range(P):
+                of[base + ch * P + p] = ob[p * uC + ch]
+                jf[base + ch * P + p] = ib[p * uC + ch]
+
+
 def _maxpool_numba(x, size, out, idx):
     """The kernel for the memory order of ``x`` (channels first or last); ``out``, ``idx`` are
     C-contiguous (as :func:`maxpool2d` makes them)."""
     xh = x.transpose(0, 2, 3, 1)
     if xh.flags.c_contiguous and not x.flags.c_contiguous:
-        _maxpool_nhwc(xh, size, out, idx)
+        if size == 2:
+            _maxpool2_nhwc(xh, out, idx)
+        else:
+            _maxpool_nhwc(xh, size, out, idx)
     else:
         _maxpool_nchw(np.ascontiguousarray(x), size, out, idx)
 
@@ -591,6 +655,28 @@ def _add_bias_kernel(a, b):
                 af[base + c] += b[c]
 
 
+@njit(cache=True, error_model="numpy")
+def _col_sums_kernel(a, out):
+    R, C = a.shape
+    af = a.reshape(-1)
+    for c in range(C):
+        out[c] = 0
+    for r in range(R):                                               # row after row, as NumPy
+        base = np.uint64(r * C)
+        for c in range(np.uint64(C)):
+            out[c] += af[base + c]
+
+
+def _col_sums_numba(rows):
+    """The twin's sums, 4-6x faster (NumPy's reduction over the outer axis runs one short
+    inner loop per row); a column-major ``rows`` (NumPy sums it pairwise) goes to NumPy."""
+    if not rows.flags.c_contiguous or rows.flags.f_contiguous:
+        return rows.sum(axis=0)
+    out = np.empty(rows.shape[1], rows.dtype)
+    _col_sums_kernel(rows, out)
+    return out
+
+
 def _add_bias_numba(a, b):
     if a.flags.c_contiguous:
         _add_bias_kernel(a, b)
@@ -599,6 +685,7 @@ def _add_bias_numba(a, b):
 
 
 ADD_BIAS = {"numpy": _add_bias_numpy, "numba": _add_bias_numba}
+COL_SUMS = {"numpy": _col_sums_numpy, "numba": _col_sums_numba}
 IM2COL = {"numpy": _im2col_numpy, "numba": _im2col_numba}
 COL2IM = {"numpy": _col2im_numpy, "numba": _col2im_numba}
 MAXPOOL = {"numpy": _maxpool_numpy, "numba": _maxpool_numba}

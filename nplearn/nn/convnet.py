@@ -22,7 +22,8 @@ methods :meth:`ConvNet.back`, :meth:`ConvNet.through_f` and :meth:`ConvNet.grads
 import numpy as np
 
 from .activations import get_activation
-from .conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
+from .conv import (conv2d, conv2d_backward_input, conv2d_grads, empty_channels_last, maxpool2d,
+                   maxpool2d_backward)
 from .conv_geometry import as_rows, conv_geometry, init_params
 from .dense import Forward
 from .dropout import dropout_mask
@@ -201,8 +202,9 @@ class ConvNet(Layered):
             return dh * fwd.df[l]
         n = dh.shape[0]
         d = dh.reshape(n, *self.image_shapes[l])                 # (n, C_l, Hp, Wp)
-        if fwd.pool_idx[l] is not None:
-            d = maxpool2d_backward(d, fwd.pool_idx[l], (n, *self.conv_shapes[l]))   # (n, C_l, Ho, Wo)
+        if fwd.pool_idx[l] is not None:                          # channels last, as a_l: the
+            shape = (n, *self.conv_shapes[l])                    # update reads it without a copy
+            d = maxpool2d_backward(d, fwd.pool_idx[l], shape, out=empty_channels_last(shape, d.dtype))
         return d * fwd.df[l]
 
     def grads(self, l, delta, fwd):

@@ -44,7 +44,8 @@ Decisions
 import numpy as np
 
 from ..nn import get_activation, get_init, get_loss
-from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
+from ..nn.conv import (conv2d, conv2d_backward_input, conv2d_grads, empty_channels_last, maxpool2d,
+                       maxpool2d_backward)
 from ..nn.conv_geometry import as_rows, conv_geometry, image_shape_for, init_params
 from ..nn.layered import Layered, float_dtype
 from .base import check_choice, check_number
@@ -161,8 +162,9 @@ class SigpropNet(Layered):
         if self.is_conv(l):
             N = inp_shape[0]
             d = dout.reshape(N, *self.image_shapes[l])
-            if idx is not None:
-                d = maxpool2d_backward(d, idx, (N, *self.conv_shapes[l]))
+            if idx is not None:                                            # channels last, as a
+                shape = (N, *self.conv_shapes[l])
+                d = maxpool2d_backward(d, idx, shape, out=empty_channels_last(shape, d.dtype))
             delta = d * self.f.df(a, out)                                  # (N, C_l, Ho, Wo)
             gW, gb = conv2d_grads(delta, inp, W.shape)                     # means over N ...
             gW, gb = gW * N, gb * N                                        # ... back to sums

@@ -292,9 +292,8 @@ class SpikingSigprop(_SpikingRule):
                 dH, dT = self.l_pred(out[:, :n].mean(0), out[:, n:].mean(0), Y)
                 dH = np.concatenate([dH, dT], axis=0)            # both paths through W_l
             dout = np.broadcast_to(dH / T, (T, *dH.shape))       # the loss reads mean_t out^t
-            if voltage:
-                dv = model.unpool(l, dout, out_idx)
-                da = model.layer_backward(l, cache, dv=dv, surrogate=False)
+            if voltage:                                          # dJ/dv of the pooled voltages
+                da = model.layer_backward(l, cache, dv_pooled=(dout, out_idx), surrogate=False)
             else:
                 da = model.layer_backward(l, cache, dh=dout)      # SP Eq. (17) at every step
             g[f"W{l}"], g[f"b{l}"] = model.layer_grads(l, cache, da)

@@ -44,7 +44,8 @@ from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered, float_dtype
 from ..nn.losses import get_loss
-from .neurons import BACKENDS, heaviside, if_backward, if_forward, spike_maxpool
+from .neurons import (BACKENDS, heaviside, if_backward, if_backward_pooled, if_forward,
+                      if_forward_pool)
 
 #: The conv layers of the default network at digits scale: (channels, kernel, stride, padding).
 DIGITS_CONV = ((16, 3, 1, 1), (32, 3, 1, 1))
@@ -150,10 +151,8 @@ class SpikingConvNet(Layered):
         a = np.broadcast_to(a, (T, *a.shape[1:]))                     # the same current each step if static
         if self.is_conv(l) and self.pool > 1 and self.spike is heaviside:
             # pool the spikes H(v - theta) straight from v; s is computed if ever read
-            v, _ = if_forward(a, theta, self.spike, self.backend, spikes=False)   # SP Eq. (15)
+            v, h, cache["idx"] = if_forward_pool(a, theta, self.pool, self.backend)   # SP Eq. (15)
             cache.update(a=a, v=v)
-            h, cache["idx"] = spike_maxpool(v.reshape(T * n, *v.shape[2:]), theta, self.pool,
-                                            self.backend)
             cache["h"] = h.reshape(T, n, -1)
             return cache
         v, s = if_forward(a, theta, self.spike, self.backend)         # SP Eq. (15)
@@ -210,15 +209,30 @@ class SpikingConvNet(Layered):
                            out=out.reshape(T * n, C, Ho, Wo), backend=self.backend)
         return out                                                    # (T, n, C, Ho, Wo)
 
-    def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True):
+    def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True, dv_pooled=None):
         """``dJ/da_l`` from ``dJ/dh_l`` (flat) and a direct ``dJ/dv_l``.
 
         ``dh`` goes back through the pooling to the spikes, then both through the IF
         neurons (:func:`~nplearn.snn.neurons.if_backward`). Returns every step's
         ``(T, n, ...)``, or for a layer whose input is the same at every step (``static``,
-        the image) the sum over the steps ``(1, n, ...)``, all its update needs."""
-        ds = None if dh is None else self.unpool(l, dh, cache["idx"])
+        the image) the sum over the steps ``(1, n, ...)``, all its update needs.
+        ``dv_pooled=(dout, idx)``, instead of ``dv``: ``dJ/dv_l`` as the gradient of max-pooled
+        voltages (:meth:`pool_flat` of ``v``), un-pooled inside the backward pass."""
         theta = cache.get("theta", self.threshold)
+        if dv_pooled is not None:
+            if dh is not None or dv is not None:
+                raise ValueError("give dv_pooled alone, without dh or dv")
+            dout, idx = dv_pooled
+            if idx is None or cache.get("s") is not None:            # not pooled, or spikes stored
+                return self.layer_backward(l, cache, dv=self.unpool(l, dout, idx),
+                                           surrogate=surrogate)
+            return if_backward_pooled(cache["v"], theta, dout, idx, surrogate=surrogate,
+                                      sum_steps=cache["static"], backend=self.backend, into="dv")
+        if (dh is not None and dv is None and cache.get("s") is None and self.is_conv(l)
+                and cache["idx"] is not None):                       # pooled spikes from v:
+            return if_backward_pooled(cache["v"], theta, dh, cache["idx"], surrogate=surrogate,
+                                      sum_steps=cache["static"], backend=self.backend)
+        ds = None if dh is None else self.unpool(l, dh, cache["idx"])
         return if_backward(cache["v"], cache.get("s"), theta, ds=ds, dv=dv, surrogate=surrogate,
                            sum_steps=cache["static"], backend=self.backend)
 
@@ -234,7 +248,7 @@ class SpikingConvNet(Layered):
             da, T = da.sum(axis=0, keepdims=True), 1                 # same input every step: sum first
         if self.is_conv(l):
             d = da.reshape(T * n, *da.shape[2:])
-            gK, gb = conv2d_grads(d, cache["cols"], self.params[f"W{l}"].shape)
+            gK, gb = conv2d_grads(d, cache["cols"], self.params[f"W{l}"].shape, self.backend)
             return gK * (T * n), gb * (T * n)                         # conv2d_grads averages its rows
         x = cache["x"].reshape(T * n, -1)
         d = da.reshape(T * n, -1)

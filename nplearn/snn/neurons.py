@@ -43,7 +43,7 @@ the backend.
 import numpy as np
 from numba import njit, prange
 
-from ..nn.conv import maxpool2d
+from ..nn.conv import maxpool2d, maxpool2d_backward
 
 #: The implementations :func:`if_forward` and :func:`if_backward` can run.
 BACKENDS = ("numba", "numpy")
@@ -153,6 +153,95 @@ def if_backward(v, s, theta, ds=None, dv=None, surrogate=True, sum_steps=False,
     return da
 
 
+def if_backward_pooled(v, theta, dh, idx, surrogate=True, sum_steps=False, backend="numba",
+                       into="ds"):
+    """:func:`if_backward` of a pooled conv layer from the gradient of a POOLED output.
+
+    The numbers of ``if_backward(v, None, theta, ds=ds)`` with ``ds`` the un-pooled ``dh``
+    (:func:`~nplearn.nn.maxpool2d_backward` per step: ``dh`` routed to the units ``idx``,
+    zero elsewhere), bit for bit. The Numba kernel never stores ``ds``, which is as large
+    as ``v`` and three quarters zeros: it un-pools one image at a time into a buffer and runs
+    the recurrence on it while it is in cache.
+
+    Parameters
+    ----------
+    v : ndarray of shape (T, n, C, H, W)
+        Voltages of :func:`if_forward` (spikes ``H(v - theta)``, recomputed).
+    theta : float
+    dh : ndarray of shape (T, n, C, Hp, Wp) or (T, n, C*Hp*Wp)
+        ``dJ/dout`` of the pooled spikes (or voltages, ``into="dv"``) at every step.
+    idx : ndarray of shape (T*n, C, Hp, Wp)
+        The pooling argmax (:func:`spike_maxpool`): flat ``h * W + w`` in each map.
+    surrogate, sum_steps, backend
+        As for :func:`if_backward`.
+    into : {"ds", "dv"}
+        What ``dh`` un-pools to: ``dJ/ds`` (pooled spikes) or ``dJ/dv`` (pooled voltages,
+        sigprop's voltage mode): ``if_backward(v, None, theta, dv=dv)``.
+
+    Returns
+    -------
+    da : ndarray of shape (T, n, C, H, W), or (1, n, C, H, W) with ``sum_steps``
+        In the memory layout of ``v``.
+    """
+    if into not in ("ds", "dv"):
+        raise ValueError(f"into must be 'ds' or 'dv', got {into!r}")
+    T, n, C, H, W = v.shape
+    vh = v.transpose(0, 1, 3, 4, 2)
+    fast = (_pick(backend) == "numba" and vh.flags.c_contiguous and idx.dtype == np.int64
+            and idx.shape[:2] == (T * n, C) and idx.size == dh.size)
+    if not fast:                                                  # un-pool, then the recurrence
+        ds = np.empty((T, n, H, W, C), dh.dtype).transpose(0, 1, 4, 2, 3)   # v's layout
+        maxpool2d_backward(dh.reshape(idx.shape), idx, (T * n, C, H, W),
+                           out=ds.reshape(T * n, C, H, W), backend=backend)
+        grad = {"ds": ds} if into == "ds" else {"dv": ds}
+        return if_backward(v, None, theta, **grad, surrogate=surrogate, sum_steps=sum_steps,
+                           backend=backend)
+    da = np.empty((1 if sum_steps else T, n, H, W, C), v.dtype)
+    _if_backward_pooled_numba(vh, _constants(theta, v.dtype),
+                              np.ascontiguousarray(dh, v.dtype).reshape(T, n, C, -1),
+                              np.ascontiguousarray(idx).reshape(T, n, C, -1), bool(surrogate),
+                              into == "dv", da)
+    return da.transpose(0, 1, 4, 2, 3)
+
+
+def if_forward_pool(a, theta, size=2, backend="numba"):
+    """:func:`if_forward` of conv maps with ``spikes=False``, then :func:`spike_maxpool` of
+    every step: ``(v, out, idx)``, the same numbers.
+
+    With the Numba backend, 2x2 windows and ``a`` stored channels last (as :func:`conv2d`
+    writes it, possibly one step broadcast over the ``T``), one kernel does both, image by
+    image, and pools each step's voltages while they are in cache instead of reading ``v``
+    back from memory.
+
+    Parameters
+    ----------
+    a : ndarray of shape (T, n, C, H, W)
+    theta : float
+    size : int
+    backend : {"numba", "numpy"}
+
+    Returns
+    -------
+    v : ndarray of shape (T, n, C, H, W)
+        In the memory layout :func:`if_forward` gives it.
+    out, idx : ndarrays of shape (T*n, C, H // size, W // size)
+        As :func:`spike_maxpool` of ``v.reshape(T*n, C, H, W)``.
+    """
+    T, n, C, H, W = a.shape
+    a1 = a[:1] if T > 1 and a.strides[0] == 0 else a               # the same current every step
+    ah = a1.transpose(0, 1, 3, 4, 2)
+    if not (_pick(backend) == "numba" and size == 2 and ah.flags.c_contiguous
+            and min(H, W) >= 2):
+        v, _ = if_forward(a, theta, backend=backend, spikes=False)
+        out, idx = spike_maxpool(v.reshape(T * n, C, H, W), theta, size, backend)
+        return v, out, idx
+    vh = np.empty((T, n, H, W, C), a.dtype)
+    out = np.empty((T * n, C, H // 2, W // 2), a.dtype)
+    idx = np.empty(out.shape, np.int64)
+    _if_forward_pool2_numba(ah, _constants(theta, a.dtype), vh, out, idx)
+    return vh.transpose(0, 1, 4, 2, 3), out, idx
+
+
 def spike_maxpool(v, theta, size=2, backend="numba"):
     """Max pooling of the spikes ``H(v - theta)`` of conv maps, read from the voltage ``v``.
 
@@ -182,7 +271,11 @@ def spike_maxpool(v, theta, size=2, backend="numba"):
         raise ValueError(f"pool size must be an integer in 1..{min(H, W)}, got {size!r}")
     out = np.empty((n, C, H // size, W // size), v.dtype)
     idx = np.empty(out.shape, np.int64)
-    _spike_maxpool_numba(vh, _constants(theta, v.dtype), int(size), out, idx)
+    c = _constants(theta, v.dtype)
+    if size == 2:
+        _spike_maxpool2_numba(vh, c, out, idx)
+    else:
+        _spike_maxpool_numba(vh, c, int(size), out, idx)
     return out, idx
 
 
@@ -368,3 +461,122 @@ def _spike_maxpool_numba(vh, c, size, out, idx):
                 for ch in range(np.uint64(C)):
                     o = dst + ch * np.uint64(Hp * Wp)
                     of[o], jf[o] = best[ch], at[ch]
+
+
+@njit(cache=True, error_model="numpy")
+def _pool2_image(vf, src, H, W, theta, ob, ib, of, jf, dst, C, Hp, Wp):
+    """The 2x2 spike pooling of one image: its channels-last voltages ``vf[src:]`` ->
+    ``of[dst:]``, ``jf[dst:]`` channels first, through the buffers ``ob``, ``ib``."""
+    zero = theta - theta
+    P, uC = np.uint64(Hp * Wp), np.uint64(C)
+    one, dW, dW1 = np.int32(1), np.int32(W), np.int32(W + 1)
+    for r in range(Hp):
+        for q in range(Wp):
+            k0 = np.int32(2 * r * W + 2 * q)                       # flat h * W + w of the window
+            s0 = src + np.uint64(k0) * uC
+            s1, s2 = s0 + uC, s0 + np.uint64(W * C)
+            s3, w = s2 + uC, np.uint64((r * Wp + q) * C)
+            for ch in range(uC):                                   # the four units, row-major
+                m0 = np.int32(vf[s0 + ch] - theta >= zero)
+                m1 = np.int32(vf[s1 + ch] - theta >= zero)
+                m2 = np.int32(vf[s2 + ch] - theta >= zero)
+                m3 = np.int32(vf[s3 + ch] - theta >= zero)
+                # offset of the first to fire (0 if none): 0, 1, W or W + 1
+                off = (one - m0) * (m1 + (one - m1) * (m2 * dW + (one - m2) * m3 * dW1))
+                ob[w + ch] = m0 | m1 | m2 | m3
+                ib[w + ch] = k0 + off
+    for ch in range(uC):                                           # to channels first
+        for p in range(P):
+            of[dst + ch * P + p] = ob[p * uC + ch]
+            jf[dst + ch * P + p] = ib[p * uC + ch]
+
+
+@_pjit
+def _spike_maxpool2_numba(vh, c, out, idx):
+    """:func:`_spike_maxpool_numba` for 2x2 windows, the default: each image's windows are
+    worked out channels last (contiguous, vectorised over the channels, no branches) into
+    two buffers, then written out channels first (2x faster on the first layer's maps)."""
+    n, C, Hp, Wp = out.shape                                       # vh: (n, H, W, C), channels last
+    H, W = vh.shape[1], vh.shape[2]
+    vf, of, jf = vh.reshape(-1), out.reshape(-1), idx.reshape(-1)
+    for b in prange(n):
+        ob = np.empty(Hp * Wp * C, np.int32)                       # fired?  (Hp, Wp, C)
+        ib = np.empty(Hp * Wp * C, np.int32)                       # where   (Hp, Wp, C)
+        _pool2_image(vf, np.uint64(b * H * W * C), H, W, c[0], ob, ib, of, jf,
+                     np.uint64(b * C * Hp * Wp), C, Hp, Wp)
+
+
+@_pjit
+def _if_forward_pool2_numba(a, c, v, out, idx):
+    """:func:`_if_forward_numba` (``spikes=False``) and :func:`_spike_maxpool2_numba` of
+    every step, one image at a time: each step's voltages are pooled while in cache. ``a``
+    ``(T or 1, n, H, W, C)``, ``v`` ``(T, n, H, W, C)``, ``out``, ``idx`` ``(T*n, C, Hp, Wp)``."""
+    theta, one, zero = c[0], c[1], c[1] - c[1]
+    T, n, H, W, C = v.shape
+    Hp, Wp = out.shape[2], out.shape[3]
+    P = H * W * C
+    af, vf, of, jf = a.reshape(-1), v.reshape(-1), out.reshape(-1), idx.reshape(-1)
+    for b in prange(n):
+        u = np.zeros(P, v.dtype)                                   # u_0 = 0
+        ob = np.empty(Hp * Wp * C, np.int32)
+        ib = np.empty(Hp * Wp * C, np.int32)
+        for t in range(T):
+            at = af[((0 if a.shape[0] == 1 else t) * n + b) * P:][:P]
+            src = np.uint64((t * n + b) * P)
+            vt = vf[(t * n + b) * P:(t * n + b + 1) * P]
+            for p in range(np.uint64(P)):                          # as _if_forward_numba
+                x = u[p] + at[p]                                   # SP Eq. (15)
+                f = one if x - theta >= zero else zero
+                vt[p] = x
+                u[p] = x * (one - f)                               # hard reset
+            _pool2_image(vf, src, H, W, theta, ob, ib, of, jf,
+                         np.uint64((t * n + b) * C * Hp * Wp), C, Hp, Wp)
+
+
+@_pjit
+def _if_backward_pooled_numba(vh, c, dh, idx, surrogate, as_dv, da):
+    """:func:`_if_backward_numba` with ``ds`` (or, ``as_dv``, ``dv``) un-pooled per image into
+    a buffer, ``s`` from ``v``: the same operations on every unit, in the same order."""
+    theta, one, pi, zero = c[0], c[1], c[2], c[1] - c[1]
+    T, n, H, W, C = vh.shape
+    P, Q = H * W * C, dh.shape[3]                                  # units per map set, pooled per map
+    uP, uC = np.uint64(P), np.uint64(C)
+    vf, df, jf, af = vh.reshape(-1), dh.reshape(-1), idx.reshape(-1), da.reshape(-1)
+    n_jobs = min(n, 64)
+    for job in prange(n_jobs):                                     # a run of images each
+        ds = np.empty(T * P, vh.dtype)                             # un-pooled dJ/ds, then dJ/da_t
+        du = np.empty(P, vh.dtype)
+        for b in range(job * n // n_jobs, (job + 1) * n // n_jobs):
+            ds[:] = zero
+            for t in range(T):                                     # maxpool2d_backward of one image
+                src = np.uint64(((t * n + b) * C) * Q)
+                dst = np.uint64(t * P)
+                for ch in range(uC):
+                    for m in range(np.uint64(Q)):
+                        o = src + ch * np.uint64(Q) + m
+                        ds[dst + np.uint64(jf[o]) * uC + ch] = df[o]
+            du[:] = zero
+            for t in range(T - 1, -1, -1):                         # as _if_backward_numba
+                vt = vf[(t * n + b) * P:(t * n + b + 1) * P]
+                dt = ds[t * P:(t + 1) * P]
+                for p in range(uP):
+                    f = one if vt[p] - theta >= zero else zero
+                    d = du[p] * (one - f)
+                    if as_dv:
+                        d = d + dt[p]
+                    if surrogate:
+                        dst = -vt[p] * du[p] if as_dv else dt[p] - vt[p] * du[p]
+                        z = pi * (vt[p] - theta)
+                        d = d + dst * (one / (one + z * z))        # SP Eq. (17)
+                    dt[p] = d
+                    du[p] = d
+            if da.shape[0] == 1:
+                out = af[b * P:(b + 1) * P]
+                for p in range(uP):
+                    acc = ds[p]
+                    for t in range(1, T):
+                        acc = acc + ds[np.uint64(t * P) + p]       # t = 0, 1, ... in order
+                    out[p] = acc
+            else:
+                for t in range(T):
+                    af[(t * n + b) * P:(t * n + b + 1) * P] = ds[t * P:(t + 1) * P]

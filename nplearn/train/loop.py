@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .divergence import PARAM_BOUND, DivergenceError, Snapshot, lower_lr_hint
+from .memory import retain_freed_memory
 from .threads import blas_threads as choose_threads, limited
 from .validation import check_count, check_eval_sets, check_features, check_labels
 
@@ -73,7 +74,12 @@ def train_step(model, rule, optimizer, x, Y, rng=None, trace=False, idx=None,
     Raises :class:`DivergenceError` if the loss is NaN or inf (before the update) or if the
     update leaves a parameter entry NaN, inf or beyond ``+-bound`` (after it: the
     parameters then hold the diverged values; :func:`train` restores them).
+
+    The first call keeps freed heap memory in the process
+    (:func:`~nplearn.train.memory.retain_freed_memory`): the large arrays of a step are then
+    re-used instead of page-faulted in again at every step.
     """
+    retain_freed_memory()
     frozen = {f"{p}{l}" for l in check_frozen(frozen, model) for p in "Wb"} if frozen else ()
     if trace:
         if frozen:
