@@ -22,7 +22,8 @@ epochs ran beside the paper's budget.
 
 ``nplearn reproduce`` also runs the figure experiments of :data:`FIGURE_EXPERIMENTS` (DFA
 Fig. 2, left: :mod:`nplearn.experiments.frozen_layer`; EFP Fig. 4:
-:mod:`nplearn.experiments.output_error`).
+:mod:`nplearn.experiments.output_error`; EFP Sec. 5.2's relaxation lengths:
+:mod:`nplearn.experiments.relaxation`).
 """
 import csv
 import hashlib
@@ -434,7 +435,9 @@ def _table(name):
 FIGURE_EXPERIMENTS = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with "
                                      "the first hidden layer frozen, then unfrozen (BP or DFA)",
                       "efp-fig4": "EFP Fig. 4: output error of FP (loop network) and EP, both "
-                                  "with EP's update, over 2,500 minibatches of 20"}
+                                  "with EP's update, over 2,500 minibatches of 20",
+                      "efp-relaxation": "EFP Sec. 5.2: the shortest free phase FP (loop of 2) "
+                                        "and EP need, against depth (1-3 hidden layers)"}
 
 
 def format_list():
@@ -495,7 +498,7 @@ DESCRIPTION = ("Reproduce a table of one of the five papers (or one of nplearn's
                "each run every epoch (--resume continues), print the paper's numbers beside "
                "ours (mean ± std, runs, epochs run) as Markdown, and write table.md, table.csv "
                "and the compare report (report.html) of the runs. A figure experiment "
-               "(dfa-fig2-left, efp-fig4) writes its figure and numbers instead.")
+               "(dfa-fig2-left, efp-fig4, efp-relaxation) writes its figure and numbers instead.")
 
 
 def run_args(args):
@@ -515,6 +518,13 @@ def run_args(args):
         if args.epochs is not None:
             raise ValueError("efp-fig4 runs the paper's 2,500 minibatches; it takes no --epochs")
         _, markdown, files = run(out, scale=args.scale, data_dir=args.data_dir)
+        print(markdown)
+        print(f"wrote {', '.join(files)}")
+        return 0
+    if args.table == "efp-relaxation":          # EFP Sec. 5.2: experiments.relaxation
+        from .relaxation import run
+        _, markdown, files = run(out, scale=args.scale, epochs=args.epochs,
+                                 data_dir=args.data_dir)
         print(markdown)
         print(f"wrote {', '.join(files)}")
         return 0
