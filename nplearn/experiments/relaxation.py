@@ -245,10 +245,12 @@ def plot_relaxation(result, margin=MARGIN, last=LAST):
             y = [s[name][str(k)]["shortest"] for k in x]
             ax.plot(x, y, "o-", color=colors[name], label=LABELS[name])
         ax.set_yscale("log", base=2)
+        top = max([s[n][k]["shortest"] or 1 for n in s for k in depths] + [2])
+        ax.set_ylim(top=4 * top)                  # room for the legend above the lines
         ax.set_xticks([int(k) for k in depths])
         ax.set_xlabel("hidden layers")
         ax.set_ylabel(f"shortest n_free within {100 * margin:g} pt of best")
-        ax.legend(frameon=False, fontsize="small")
+        ax.legend(frameon=False, fontsize="small", loc="upper left")
         for ax, k in zip(axes[1:], depths):
             for name in s:
                 err = 100 * np.array(s[name][k]["error"])
@@ -257,12 +259,14 @@ def plot_relaxation(result, margin=MARGIN, last=LAST):
                 if s[name][k]["shortest"] is not None:
                     ax.axvline(s[name][k]["shortest"], color=colors[name], ls=":", lw=1)
             ax.set_xscale("log", base=2)
-            ax.set_xlabel("n_free (Euler steps per free phase)")
+            ax.set_xlabel("n_free")
             ax.set_title(f"{k} hidden layer{'s' if k != '1' else ''}", fontsize="medium")
         axes[1].set_ylabel(f"validation error (%), last {last} epochs")
         fig.suptitle(f"EFP Sec. 5.2 at {result['scale']} scale: {result['dataset']}, hidden "
                      f"layers of {result['width']}, {result['epochs']} epochs, seed "
-                     f"{result['seed']} (paper: FP's length grows linearly, EP's faster)",
+                     f"{result['seed']}\npaper: FP's free phase grows linearly with depth, EP's "
+                     "faster\n(n_free: Euler steps per free phase; dotted: the shortest "
+                     "within the margin)",
                      fontsize="medium")
     return fig
 
@@ -315,4 +319,9 @@ def format_markdown(result, margin=MARGIN, last=LAST):
             lines += ["", f"Three hidden layers: FP at n_free=16 (loop of 2) takes {r:.2f} of "
                       "EP's time per epoch at n_free=512 (paper: FP at 20 with a loop of two "
                       "takes \"about a fifth\" of EP's, at its 500)."]
+        if fp["shortest"] is not None and ep["shortest"] is not None:
+            lines[-1] += (f" At their shortest lengths within the margin ({fp['shortest']} "
+                          f"and {ep['shortest']}) FP takes "
+                          f"{fp['seconds_at_shortest'] / ep['seconds_at_shortest']:.2f} of "
+                          "EP's time per epoch.")
     return "\n".join(lines) + "\n"
