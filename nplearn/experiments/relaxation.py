@@ -33,8 +33,8 @@ Decisions
 ---------
 * **Only n_free varies.** Everything else is each rule's default for the depth: EP its
   :data:`nplearn.rules.ep.DEPTH_DEFAULTS` ``n_clamped`` (4 / 6 / 8), ``beta`` (1 / 2 / 2, a
-  random sign each batch), per-layer rates and persistent particles, SGD ``learning_rate=1``
-  (one hidden layer) or 2, the rule's default; FP ``n_clamped=8``, ``beta=1``, EFP Table 1's
+  random sign each batch), per-layer rates and persistent particles, SGD at the rule's
+  ``learning_rate=2``; FP ``n_clamped=8``, ``beta=1``, EFP Table 1's
   rates (the first two for one hidden layer), the loop fixed, SGD ``learning_rate=3``. EP's
   own free-phase defaults (20 / 150 / 500 steps) are not used: they are what is measured.
 * **Prediction** follows the free phase, as each rule predicts: EP after ``5 n_free`` free
@@ -58,7 +58,7 @@ Decisions
   against EP at 512, the nearest grid points.
 * **Epochs**: 20 (minibatches of 20, the EP reference code's and Fig. 4's), so that at
   ``cpu`` scale the whole grid, 3 depths x (6 + 9) runs, takes about 4 minutes at 1 BLAS
-  thread (on a loaded 2-core machine; 8 epochs took 95 s). The three-hidden-layer nets are
+  thread (3 min 49 s measured, on a 2-core machine at load 8; one seed only). The three-hidden-layer nets are
   still learning after 20 epochs (the EP reference code trains its three-hidden-layer net
   for 500), so the best error is the best after 20 epochs, not at convergence: a length
   that learns faster counts as better, which is part of the paper's "converges faster".
