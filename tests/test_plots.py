@@ -183,6 +183,7 @@ def test_setting_curves_mark_the_paper(tmp_path):
     assert legend_labels(fig) == ["BP", "FA", "DFA", "the paper's number"]
     assert_drawn(fig, tmp_path / "settings")
     assert paper_value("-") is None and paper_value("98.05") == 98.05
+    assert paper_value("about 11") == 11.0 and paper_value("not printed") is None
     with pytest.raises(ValueError, match="no setting"):
         plot_setting_curves({"x": {"BP": [None]}})
 

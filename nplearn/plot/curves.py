@@ -156,9 +156,9 @@ def _wrap(text, width):
 
 
 def paper_value(text):
-    """The first number of a printed table cell (``"2.16 ± 0.13 (0.02)"`` -> 2.16); None for
-    an empty field (``"-"``) or no number."""
-    m = re.match(r"\s*(-?\d+(?:\.\d+)?)", str(text or ""))
+    """The first number of a printed table cell (``"2.16 ± 0.13 (0.02)"`` -> 2.16, ``"about
+    11"`` -> 11.0, as EFP Sec. 5.1 prints it); None for an empty field (``"-"``) or no number."""
+    m = re.search(r"(?<![\w.])(-?\d+(?:\.\d+)?)", str(text or ""))
     return float(m.group(1)) if m else None
 
 
