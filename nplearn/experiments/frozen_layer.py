@@ -33,7 +33,6 @@ are noisy); ``full``: MNIST at 1e-4 (paper_settings' DFA rate; not measured).
 ``nplearn reproduce dfa-fig2-left`` runs it and writes the figure (:func:`run`).
 """
 import copy
-from .figure_runs import write_figure_run
 
 import numpy as np
 
@@ -41,6 +40,7 @@ from ..data import load_dataset
 from ..optim import get_optimizer
 from ..rules import BP, DFA
 from ..train import build, train
+from .figure_runs import write_figure_run
 
 SCALES = {"cpu": {"dataset": "digits", "learning_rate": 1e-3},
           "full": {"dataset": "mnist", "learning_rate": 1e-4}}
@@ -153,9 +153,11 @@ def summary(result):
     return out
 
 
-def run(out_dir, scale="cpu", seed=0, epochs=(50, 50), data_dir=None, progress=False):
+def run(out_dir, scale="cpu", seed=0, epochs=None, data_dir=None, progress=False):
     """Run :func:`frozen_layer` and write ``out_dir/frozen_layer.{png,svg}``, ``result.json``
-    (the histories) and ``summary.md``; return ``(result, markdown, files)``."""
+    (the histories) and ``summary.md``; return ``(result, markdown, files)``. ``epochs``:
+    ``None`` for the paper's 50 + 50, ``n`` for ``n`` frozen then ``n`` more, or a pair."""
+    epochs = (50, 50) if epochs is None else (epochs, epochs) if np.isscalar(epochs) else epochs
     result = frozen_layer(scale, seed=seed, epochs=epochs, data_dir=data_dir, progress=progress)
     markdown = format_markdown(result)
     files = write_figure_run(out_dir, "frozen_layer", result, plot_frozen_layer(result), markdown)

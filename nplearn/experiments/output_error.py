@@ -63,8 +63,6 @@ out for validation as in Sec. 5, so that the 2,500 minibatches of 20 are exactly
 the other 50,000 (the paper's "over an epoch"; not measured here).
 ``nplearn reproduce efp-fig4`` runs it and writes the figure (:func:`run`).
 """
-from .figure_runs import write_figure_run
-
 import numpy as np
 
 from ..data import load_dataset
@@ -72,6 +70,7 @@ from ..optim import get_optimizer
 from ..train import build, train_step
 from ..train.loop import evaluate, one_hot
 from ..train.threads import limited
+from .figure_runs import write_figure_run
 
 #: The paper's run: 2,500 minibatches (``run``'s default).
 N_BATCHES = 2500
@@ -233,10 +232,13 @@ def plot_output_error(result):
     return fig
 
 
-def run(out_dir, scale="cpu", seed=0, n_batches=None, data_dir=None):
+def run(out_dir, scale="cpu", seed=0, n_batches=None, data_dir=None, epochs=None):
     """Run :func:`output_error` and write ``out_dir/output_error.{png,svg}``, ``result.json``
     (every minibatch's error) and ``summary.md``; return ``(result, markdown, files)``.
-    ``n_batches=None``: :data:`N_BATCHES`."""
+    ``n_batches=None``: :data:`N_BATCHES`. ``epochs`` must be None: the run is counted in
+    minibatches (the argument is there for ``nplearn reproduce --epochs``, refused)."""
+    if epochs is not None:
+        raise ValueError("efp-fig4 runs the paper's 2,500 minibatches; it takes no --epochs")
     n_batches = N_BATCHES if n_batches is None else n_batches
     result = output_error(scale, seed=seed, n_batches=n_batches, data_dir=data_dir)
     markdown = format_markdown(result)

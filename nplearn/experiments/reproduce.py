@@ -27,6 +27,7 @@ Fig. 2, left: :mod:`nplearn.experiments.frozen_layer`; EFP Fig. 4:
 """
 import csv
 import hashlib
+import importlib
 import io
 import json
 from pathlib import Path
@@ -431,13 +432,17 @@ def _table(name):
     return TABLES[name]
 
 
-#: Figure experiments ``nplearn reproduce`` runs besides the tables: name -> title.
-FIGURE_EXPERIMENTS = {"dfa-fig2-left": "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with "
-                                     "the first hidden layer frozen, then unfrozen (BP or DFA)",
-                      "efp-fig4": "EFP Fig. 4: output error of FP (loop network) and EP, both "
-                                  "with EP's update, over 2,500 minibatches of 20",
-                      "efp-relaxation": "EFP Sec. 5.2: the shortest free phase FP (loop of 2) "
-                                        "and EP need, against depth (1-3 hidden layers)"}
+#: Figure experiments ``nplearn reproduce`` runs besides the tables: name -> (module, title).
+#: The module's ``run(out_dir, scale=, epochs=, data_dir=)`` writes the figure and returns
+#: ``(result, markdown, files)``.
+FIGURE_EXPERIMENTS = {
+    "dfa-fig2-left": ("frozen_layer", "DFA Fig. 2 (left): 3x50 tanh pre-trained by BP with the "
+                                      "first hidden layer frozen, then unfrozen (BP or DFA)"),
+    "efp-fig4": ("output_error", "EFP Fig. 4: output error of FP (loop network) and EP, both "
+                                 "with EP's update, over 2,500 minibatches of 20"),
+    "efp-relaxation": ("relaxation", "EFP Sec. 5.2: the shortest free phase FP (loop of 2) and "
+                                     "EP need, against depth (1-3 hidden layers)"),
+}
 
 
 def format_list():
@@ -450,7 +455,7 @@ def format_list():
         lines.append(f"  {'':<{width}}    rows: {', '.join(dict.fromkeys(r.key for r in t.rows))}")
         lines.append(f"  {'':<{width}}    columns: {', '.join(slug(c) for c in t.columns)}")
     lines += ["", "Figures (nplearn reproduce FIGURE [--scale cpu|full]; one seed):"]
-    lines += [f"  {name:<{width}}  {title}" for name, title in FIGURE_EXPERIMENTS.items()]
+    lines += [f"  {name:<{width}}  {title}" for name, (_, title) in FIGURE_EXPERIMENTS.items()]
     lines += ["", "Paper settings (Classifier(**nplearn.paper_settings(RULE, NAME))):"]
     by_name = {}
     for s in list_paper_settings():
@@ -513,25 +518,10 @@ def run_args(args):
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
         raise ValueError("--seeds and --epochs must be >= 1")
     out = args.out or f"results/reproduce/{args.table}-{args.scale}"
-    if args.table == "efp-fig4":                # EFP Fig. 4: experiments.output_error
-        from .output_error import run
-        if args.epochs is not None:
-            raise ValueError("efp-fig4 runs the paper's 2,500 minibatches; it takes no --epochs")
-        _, markdown, files = run(out, scale=args.scale, data_dir=args.data_dir)
-        print(markdown)
-        print(f"wrote {', '.join(files)}")
-        return 0
-    if args.table == "efp-relaxation":          # EFP Sec. 5.2: experiments.relaxation
-        from .relaxation import run
-        _, markdown, files = run(out, scale=args.scale, epochs=args.epochs,
-                                 data_dir=args.data_dir)
-        print(markdown)
-        print(f"wrote {', '.join(files)}")
-        return 0
-    if args.table in FIGURE_EXPERIMENTS:        # DFA Fig. 2 (left): experiments.frozen_layer
-        from .frozen_layer import run
-        epochs = (50, 50) if args.epochs is None else (args.epochs, args.epochs)
-        _, markdown, files = run(out, scale=args.scale, epochs=epochs, data_dir=args.data_dir)
+    if args.table in FIGURE_EXPERIMENTS:        # one module each
+        module = importlib.import_module(f".{FIGURE_EXPERIMENTS[args.table][0]}", __package__)
+        _, markdown, files = module.run(out, scale=args.scale, epochs=args.epochs,
+                                        data_dir=args.data_dir)
         print(markdown)
         print(f"wrote {', '.join(files)}")
         return 0
