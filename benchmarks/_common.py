@@ -4,6 +4,8 @@ import datetime
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -80,3 +82,31 @@ def finish(out, spread, path=None):
     if path:
         Path(path).write_text(json.dumps(out, indent=1, default=str))
     return out
+
+
+def busy_process():
+    """Start one other CPU-bound process (``while True: pass``); the caller kills it."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def alone_and_loaded(variants, rounds, pause=0.5):
+    """``{name: {"alone": [s, ...], "loaded": [s, ...]}}``: wall seconds of each variant's
+    call, in ``rounds`` alternating rounds run alone and beside :func:`busy_process`.
+    Every variant is called once first, untimed (compilation, caches)."""
+    times = {k: {"alone": [], "loaded": []} for k in variants}
+    for fn in variants.values():
+        fn()
+    for _ in range(rounds):
+        for state in ("alone", "loaded"):
+            proc = busy_process() if state == "loaded" else None
+            try:
+                time.sleep(pause)
+                for k, fn in variants.items():
+                    t0 = time.perf_counter()
+                    fn()
+                    times[k][state].append(time.perf_counter() - t0)
+            finally:
+                if proc is not None:
+                    proc.kill()
+                    proc.wait()
+    return times

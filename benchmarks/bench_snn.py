@@ -24,7 +24,15 @@ interleaved blocks (round 0 is warm-up); best call and median are reported. A be
 not a test: it asserts nothing.
 
 Usage: ``python benchmarks/bench_snn.py [--quick] [--threads N] [--dtype float64] [--clock cpu]
-[--json f]`` (default 2 threads for BLAS and for the Numba kernels, float32, wall clock).
+[--load] [--json f]`` (default 2 BLAS threads, float32, wall clock). The threads are set as
+:func:`nplearn.train.train` sets them (:func:`nplearn.train.threads.limited`): ``N`` for BLAS,
+and one for Numba's kernels whenever BLAS has more than one (both pools at two threads spin
+against each other on 2 cores).
+
+``--load``: instead, a part of an epoch (``--n-train`` samples) of each model through
+:func:`nplearn.train.train`, with the BLAS threads nplearn chooses and with one forced,
+in alternating rounds alone and beside one other CPU-bound process (the [B/5] target:
+slowdown <= 2.5x).
 ``--clock cpu`` times each call by the process's CPU time (all threads summed): with one
 thread on a shared machine it is much less disturbed by other processes than the wall clock.
 """
@@ -39,13 +47,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # run from a checkout
 
 import numba                                                    # noqa: E402
-from threadpoolctl import threadpool_limits                     # noqa: E402
 
-from _common import cpu_timed, finish, meta, time_interleaved             # noqa: E402
+from _common import alone_and_loaded, cpu_timed, finish, meta, time_interleaved   # noqa: E402
 
 from nplearn.nn.conv import im2col                              # noqa: E402
 from nplearn.optim import get_optimizer                         # noqa: E402
-from nplearn.train import build, train_step                     # noqa: E402
+from nplearn.train import blas_threads, build, train, train_step   # noqa: E402
+from nplearn.train.threads import limited                       # noqa: E402
 
 MODELS = {"snn_bp": ("snn_bp", None), "snn_shallow": ("snn_shallow", None),
           "snn_sigprop surrogate": ("snn_sigprop", {"mode": "surrogate"}),
@@ -134,26 +142,33 @@ def model_cases(name, dtype, n, side=28):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
-    ap.add_argument("--threads", type=int, default=2, help="BLAS and Numba threads (default 2)")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="BLAS threads (default 2); Numba gets 1 when BLAS has more, as in train()")
     ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--clock", default="wall", choices=("wall", "cpu"),
                     help="time calls by the wall clock (default) or by the process's CPU time")
     ap.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     ap.add_argument("--no-twins", action="store_true", help="skip the slow NumPy-twin case")
+    ap.add_argument("--load", action="store_true",
+                    help="time part of an epoch alone and beside one busy process instead")
+    ap.add_argument("--n-train", type=int, default=2560, help="samples per --load call")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of --load")
     ap.add_argument("--json", help="write all results to this file")
     args = ap.parse_args(argv)
+    if args.load:
+        return run_load(args)
     rounds, per_round = (1, 2) if args.quick else (4, 3)
     dtype = np.dtype(args.dtype)
-    numba.set_num_threads(args.threads)
     out = {"meta": None, "models": {}}
     t_start = time.perf_counter()
-    with threadpool_limits(limits=args.threads):
+    with limited(args.threads):
         out["meta"] = meta(args.threads, dtype=dtype.name, batch=args.batch, rounds=rounds,
                            per_round=per_round, numba_threads=numba.get_num_threads(),
                            clock=args.clock)
         print(f"{out['meta']['date']}  numpy {np.__version__}  numba {numba.__version__}  "
-              f"{dtype.name}  batch {args.batch}  BLAS and Numba threads {args.threads}  "
+              f"{dtype.name}  batch {args.batch}  BLAS threads {args.threads}  Numba threads "
+              f"{numba.get_num_threads()}  "
               f"clock {args.clock}  load avg {out['meta']['loadavg_start'][0]:.2f}")
         rows = []
         for name in args.models:
@@ -189,6 +204,47 @@ def main(argv=None):
     print(f"wall {out['meta']['wall_s']:.0f} s, load avg {out['meta']['loadavg_end'][0]:.2f}")
     spread = max(c["spread"] for rec in out["models"].values() for c in rec["cases"].values())
     return finish(out, spread, args.json)
+
+
+def run_load(args):
+    """Part of an epoch of each model through ``train``, alone and beside a busy process."""
+    dtype = np.dtype(args.dtype)
+    rng = np.random.default_rng(0)
+    X = rng.random((args.n_train, 28 * 28), dtype=np.float32).astype(dtype)
+    y = rng.integers(0, 10, args.n_train)
+    variants, chosen = {}, {}
+    for name in args.models:
+        rule_name, params = MODELS[name]
+        model, rule = build(rule_name, 28 * 28, 10, (100,), dtype=dtype, rng=0, rule_params=params)
+        for forced in (None, 1):
+            n = blas_threads(model, args.batch) if forced is None else forced
+            label = f"{name}, " + (f"{n} thread(s), nplearn's choice" if forced is None
+                                   else "1 thread forced")
+            opt = get_optimizer("adam", 5e-4)
+            chosen[label] = n
+            variants[label] = (lambda m=model, r=rule, o=opt, t=forced:
+                               train(m, r, o, X, y, epochs=1, batch_size=args.batch,
+                                     rng=np.random.default_rng(0), progress=False,
+                                     blas_threads=t))
+    rounds = 1 if args.quick else args.rounds
+    info = meta(None, dtype=dtype.name, batch=args.batch, n_train=args.n_train, rounds=rounds)
+    print(f"{info['date']}  {dtype.name}  batch {args.batch}  {args.n_train} samples per call  "
+          f"load avg {info['loadavg_start'][0]:.2f}")
+    times = alone_and_loaded(variants, rounds)
+    print(f"\nLOAD: {rounds} alternating rounds alone / with one busy process "
+          f"('while True: pass'), wall clock, medians")
+    print(f"  {'variant':44s} {'threads':>7s} {'alone s':>8s} {'loaded s':>9s} "
+          f"{'samples/s alone':>15s} {'slowdown':>8s}")
+    rows = []
+    for k, t in times.items():
+        a, b = float(np.median(t["alone"])), float(np.median(t["loaded"]))
+        rows.append({"variant": k, "threads": chosen[k], "alone_median_s": a,
+                     "loaded_median_s": b, "slowdown": b / a, "times": t})
+        print(f"  {k:44s} {chosen[k]:7d} {a:8.3f} {b:9.3f} {args.n_train / a:15,.0f} {b / a:8.2f}")
+    print("  slowdown = median loaded / median alone (target <= 2.5); load avg at the end "
+          f"{os.getloadavg()[0]:.2f}")
+    out = {"meta": info, "load": rows}
+    return finish(out, 1.0, args.json)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ Usage: ``python benchmarks/bench_step.py [--part step loop load] [--quick] [--js
 """
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,7 +50,8 @@ from threadpoolctl import threadpool_info, threadpool_limits    # noqa: E402
 
 import candidates as cand                                       # noqa: E402
 import peer_torch_step as peer                                  # noqa: E402
-from _common import as_dict, cpu_timed, finish, meta, time_interleaved    # noqa: E402
+from _common import (alone_and_loaded, as_dict, cpu_timed, finish, meta,    # noqa: E402
+                     time_interleaved)
 from nplearn import Classifier                                  # noqa: E402
 from nplearn.optim import SGD, RMSprop                          # noqa: E402
 from nplearn.train import blas_threads, build, one_hot, train, train_step   # noqa: E402
@@ -318,10 +318,6 @@ def run_loop(args, out):
 
 
 # ---- part "load": alone against one other CPU-bound process ------------------------------
-def busy_process():
-    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
-
-
 def run_load(args, out):
     X, y = loop_data(args.n_train)
     variants = {}
@@ -336,22 +332,7 @@ def run_load(args, out):
                                train(m, r, o, X, y, epochs=1, batch_size=b, rng=g,
                                      progress=False, blas_threads=t))
     rounds = 1 if args.quick else args.rounds
-    times = {k: {"alone": [], "loaded": []} for k in variants}
-    for k, (_, fn) in variants.items():                      # warm-up, compile
-        fn()
-    for _ in range(rounds):
-        for state in ("alone", "loaded"):
-            proc = busy_process() if state == "loaded" else None
-            try:
-                time.sleep(0.5)
-                for k, (_, fn) in variants.items():
-                    t0 = time.perf_counter()
-                    fn()
-                    times[k][state].append(time.perf_counter() - t0)
-            finally:
-                if proc is not None:
-                    proc.kill()
-                    proc.wait()
+    times = alone_and_loaded({k: fn for k, (_, fn) in variants.items()}, rounds)
     print(f"\nLOAD: one epoch of DFA 784-800-800-10, plain SGD, {DTYPE}, {len(X)} samples, "
           f"through nplearn.train.train; {rounds} alternating rounds alone / with one busy "
           f"process ('while True: pass')")

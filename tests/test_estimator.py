@@ -193,6 +193,20 @@ def test_blas_threads_follow_the_problem_size():
     assert blas_threads(small, 4096, available=1) == 1        # never above the limit
 
 
+def test_spiking_products_count_every_time_step():
+    # the spiking net's layers above the first see new spikes at every step: T n rows
+    from nplearn.train import blas_threads, build
+    from nplearn.train.threads import largest_product_flop
+    net, _ = build("snn_bp", 784, 10, (100,), rng=0)
+    T, n = net.time_steps, 128
+    C2, C1, k, _ = net.params["W2"].shape                     # conv 2: 32 x 16 x 3 x 3
+    _, Ho, Wo = net.conv_shapes[2]                            # 14 x 14 on a 28 x 28 image
+    assert largest_product_flop(net, n) == 2.0 * T * n * C2 * C1 * k * k * Ho * Wo
+    assert blas_threads(net, n, available=2) == 2             # 0.92 GFLOP per product
+    net.time_steps = 1
+    assert blas_threads(net, n, available=2) == 1             # the same shapes once: 0.23
+
+
 def test_limited_gives_blas_the_threads_and_numba_one():
     # both pools at 2 threads spin against each other (limited's docstring: 570 ms a step
     # against 67 ms with Numba at 1)

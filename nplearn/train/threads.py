@@ -15,6 +15,13 @@ least :data:`MIN_FLOP_PER_THREAD` floating-point operations per extra thread, an
 more threads than the BLAS library is already allowed (an outer ``threadpool_limits`` or
 ``OPENBLAS_NUM_THREADS`` is respected). :func:`nplearn.train.train` applies it with
 ``threadpoolctl`` for the duration of the run.
+
+The spiking net runs its layers above the first on ``T n`` rows (every time step's spikes
+at once), and :func:`largest_product_flop` counts them: its second conv layer at 1x28x28,
+``T = 4``, batch 128 is a 0.92 GFLOP product, so it gets two threads. Measured on an idle
+2-core Xeon (2026-12-03, ``benchmarks/bench_snn.py --load``, 2,560 samples through
+``train``, medians of 3): two threads were 1.10-1.21x faster than one for the four Table V
+models alone, and slowed 1.9-2.4x beside one other CPU-bound process (one thread: 1.0-1.1x).
 """
 import contextlib
 import functools
@@ -31,14 +38,19 @@ def largest_product_flop(model, batch_size):
     """FLOPs of the largest matrix product of one forward pass at ``batch_size``.
 
     A dense layer ``W_l`` of shape ``(n_l, n_{l-1})`` costs ``2 n n_l n_{l-1}``; a conv
-    kernel additionally runs at every output pixel (``model.conv_shapes[l]``).
+    kernel additionally runs at every output pixel (``model.conv_shapes[l]``). A network run
+    for ``model.time_steps`` steps (the spiking net) multiplies the rows of every layer but
+    the first by ``T``: layer 1 sees the same image at every step and computes its current
+    once, the layers above it see new spikes at every step, stacked as ``T n`` rows.
     """
     conv_shapes = getattr(model, "conv_shapes", None)
+    steps = int(getattr(model, "time_steps", 1))
     best = 0.0
     for k, p in model.params.items():
-        flop = 2.0 * batch_size * p.size
-        if p.ndim == 4 and conv_shapes is not None and k[1:].isdigit():
-            _, Ho, Wo = conv_shapes[int(k[1:])]
+        l = int(k[1:]) if k[1:].isdigit() else None
+        flop = 2.0 * batch_size * p.size * (steps if l is not None and l > 1 else 1)
+        if p.ndim == 4 and conv_shapes is not None and l is not None:
+            _, Ho, Wo = conv_shapes[l]
             flop *= Ho * Wo
         best = max(best, flop)
     return best
