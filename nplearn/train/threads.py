@@ -22,6 +22,8 @@ at once), and :func:`largest_product_flop` counts them: its second conv layer at
 2-core Xeon (2026-12-03, ``benchmarks/bench_snn.py --load``, 2,560 samples through
 ``train``, medians of 3): two threads were 1.10-1.21x faster than one for the four Table V
 models alone, and slowed 1.9-2.4x beside one other CPU-bound process (one thread: 1.0-1.1x).
+The numbers do not depend on the choice: three snn_bp steps (float32) at one and at two
+threads gave bit-equal weights.
 """
 import contextlib
 import functools
