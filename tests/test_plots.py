@@ -204,6 +204,26 @@ def test_loop_angles_from_either_recorder(rng, tmp_path):
         plot_loop_angles({"dfa": [dfa]})
 
 
+def test_loop_angles_draw_one_grey_line_per_path_behind(tmp_path):
+    loop = [{"W2": 90 - i, "W3": 85 - 2 * i, "W_loop": 80 - 3 * i} for i in range(5)]
+    paths = [[80 - 3 * i + d for d in (-9, -3, 4, 8)] for i in range(5)]   # 4 input neurons
+    h = {"step": [0, 10, 20, 30, 40], "epoch": [0, 1, 2, 3, 4], "loop_angle": loop,
+         "loop_path_angle": paths}
+    fig = plot_loop_angles([h, {**h, "loop_path_angle": [[] for _ in paths]}])  # 2 seeds
+    ax = next(a for a in fig.axes if a.axison)
+    grey = [l for l in ax.get_lines() if l.get_color() == "0.75"]
+    blue = [l for l in ax.get_lines() if l.get_linestyle() == "-" and l not in grey]
+    assert len(grey) == 4 and len(blue) == 3                 # one seed recorded paths
+    assert all(g.get_zorder() < b.get_zorder() for g in grey for b in blue)
+    assert sorted(g.get_ydata()[0] for g in grey) == [71, 77, 84, 88]
+    np.testing.assert_array_equal(grey[2].get_ydata(), [84, 81, 78, 75, 72])
+    assert legend_labels(fig)[0] == "W_loopᵀ, one input-receiving neuron"
+    assert_drawn(fig, tmp_path / "paths")
+    fig = plot_loop_angles([h, h])                           # each seed's paths
+    ax = next(a for a in fig.axes if a.axison)
+    assert len([l for l in ax.get_lines() if l.get_color() == "0.75"]) == 8
+
+
 def test_early_exits(tmp_path):
     h = {"epoch": [0, 1, 2, 3], "exit_error": [[0.9, 0.9, 0.9], [0.3, 0.2, 0.5],
                                                 [0.1, 0.08, 0.2], [0.05, 0.04, 0.1]],

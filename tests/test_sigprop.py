@@ -234,3 +234,26 @@ def test_digits_conv_at_most_5_percent_mean_of_3_seeds():
     errors = [_digits_error(seed, d, conv=((16, 3, 1, 1),)) for seed in range(3)]
     print(f"sigprop conv digits test errors {errors}, {time.perf_counter() - t0:.1f} s")
     assert np.mean(errors) <= 0.05, errors
+
+
+def test_compare_on_conv_maps_sums_all_channels_and_pixels_not_the_pixel_mean():
+    """sigprop_targets.compare on hand-made conv outputs (n=2, C=2, H=W=3, flattened to 18
+    units) and m=3 targets: the dot logits are the explicit sum over all C*H*W entries, the
+    L2 logits minus the sum of squared differences over them; the pixel mean (the sum / 9)
+    is the other choice and must not come out. Both target shapes, (m, d) and (n, m, d)."""
+    from nplearn.rules.sigprop_targets import compare
+    rng = np.random.default_rng(11)
+    n, m, C, H, W = 2, 3, 2, 3, 3
+    h = rng.normal(size=(n, C, H, W))
+    t = rng.normal(size=(m, C, H, W))
+    dot = [[sum(h[i, c, a, b] * t[k, c, a, b] for c in range(C) for a in range(H)
+                for b in range(W)) for k in range(m)] for i in range(n)]
+    l2 = [[-sum((t[k, c, a, b] - h[i, c, a, b]) ** 2 for c in range(C) for a in range(H)
+                for b in range(W)) for k in range(m)] for i in range(n)]
+    hf, tf = h.reshape(n, -1), t.reshape(m, -1)
+    per_example = np.broadcast_to(tf, (n, m, C * H * W))
+    for comparison, want in (("dot", np.array(dot)), ("l2", np.array(l2))):
+        for targets in (tf, per_example):
+            z = compare(hf, targets, comparison)
+            np.testing.assert_allclose(z, want, rtol=1e-12, err_msg=comparison)
+            assert not np.allclose(z, want / (H * W)), comparison      # not the pixel mean

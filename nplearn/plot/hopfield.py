@@ -51,7 +51,7 @@ def plot_relaxation(history, *, title=None):
 
 def plot_loop_angles(histories, *, steps_per_epoch=None, title=None):
     """EFP Fig. 5 / sigprop Fig. 4: per loop matrix ``W_z``, the angle to the product of the rest
-    of the loop, over training.
+    of the loop, over training; with per-path angles recorded, Fig. 5's grey lines behind.
 
     Parameters
     ----------
@@ -59,7 +59,10 @@ def plot_loop_angles(histories, *, steps_per_epoch=None, title=None):
         The histories of one run (one per seed): :class:`nplearn.analysis.HopfieldRecorder`'s
         (``loop_angle``) or :class:`nplearn.analysis.AlignmentRecorder`'s (``feedback_angle``,
         which for EFP and sigprop-ct holds the same loop angles). Or a dict rule name -> such
-        a list, to put several rules (EFP, SIGPROP_CT) side by side, one panel each.
+        a list, to put several rules (EFP, SIGPROP_CT) side by side, one panel each. A
+        HopfieldRecorder history also has ``loop_path_angle``
+        (:func:`nplearn.analysis.relaxation.loop_path_angles`): one grey line per
+        input-receiving neuron and history.
     steps_per_epoch : int or dict, optional
         For histories without ``epoch``: optimiser steps per epoch (or rule -> that
         number), so the x axis is in epochs; otherwise optimiser steps.
@@ -68,7 +71,9 @@ def plot_loop_angles(histories, *, steps_per_epoch=None, title=None):
     Returns
     -------
     matplotlib.figure.Figure
-        One line per loop matrix (mean over seeds; band: min to max), one panel per rule.
+        One line per loop matrix (mean over seeds; band: min to max), one panel per rule;
+        grey, drawn first: one line per input-receiving neuron of each history that recorded
+        per-path angles (its forward paths to the output against its ``W_loop`` weights).
     """
     by_rule = _by_rule(histories)
     angles = {rule: [_loop_series(h) for h in hs] for rule, hs in by_rule.items()}
@@ -85,6 +90,7 @@ def plot_loop_angles(histories, *, steps_per_epoch=None, title=None):
             n = max(len(h["step"]) for h in hs)
             longest = next(h for h in hs if len(h["step"]) == n)
             x, xlabel = _loop_x(longest, rule, steps_per_epoch)
+            _path_lines(ax, hs, x)
             for name in names:
                 Y = np.full((len(series), n), np.nan)
                 for i, s in enumerate(series):
@@ -112,6 +118,19 @@ def plot_loop_angles(histories, *, steps_per_epoch=None, title=None):
         style.legend_outside(fig, axes, spare, title="loop matrix" if spare is not None else None)
         fig.suptitle(title or "loop alignment (EFP Fig. 5, sigprop Fig. 4)")
     return fig
+
+
+def _path_lines(ax, histories, x):
+    """EFP Fig. 5's grey lines: per history, one line per input-receiving neuron."""
+    label = "W_loopᵀ, one input-receiving neuron"
+    for h in histories:
+        ok = [i for i, p in enumerate(h.get("loop_path_angle") or ()) if p]
+        if not ok:
+            continue
+        Y = np.array([h["loop_path_angle"][i] for i in ok], dtype=float)   # (records, n_1)
+        ax.plot(x[ok], Y[:, :1], color="0.75", lw=0.5, zorder=1, label=label)
+        ax.plot(x[ok], Y[:, 1:], color="0.75", lw=0.5, zorder=1)
+        label = None
 
 
 def _by_rule(histories):

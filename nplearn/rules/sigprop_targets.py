@@ -121,6 +121,15 @@ def compare(h, t, comparison="dot"):
 
     ``"dot"``: ``z = h t^T`` (Eq. 6). ``"l2"``: ``z = -||t - h||^2`` (Eq. 7, negated so that
     the nearest target scores highest, as Eq. 9's ``-O`` does).
+
+    A conv layer's ``h`` and ``t`` arrive as its pooled maps flattened to ``d = C*H*W`` units,
+    and both comparisons SUM over all ``d``: over channels and pixels. The other option is
+    to average the per-pixel channel comparison over the ``H*W`` pixels, the same logits
+    divided by ``H*W``, i.e. a softmax temperature in Eq. (9) that grows with the map.
+    Chosen: the sum. Eq. (6) is a dot product of two layer outputs of "the same size output
+    dimension" (Sec. III-C) and says nothing of pixels; the sum is that formula unchanged,
+    dense and conv layers share it, and this function need not know the map's shape (the
+    digits comparison of the two: docs page "Decisions", sigprop).
     """
     if comparison == "dot":
         if t.ndim == 2:
