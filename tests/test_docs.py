@@ -118,6 +118,18 @@ def test_scanner_reads_two_tags_lists_and_departures(tmp_path):
     assert [r.paper for r in eqtable.scan("m.py", tmp_path, paper="EFP")] == ["EFP", "EFP"]
 
 
+def test_scanner_keeps_an_ep_tag_beside_an_efp_tag(tmp_path):
+    (tmp_path / "m.py").write_text(
+        "a = 1  # EP Eq. (3); EFP Eq. (4): F = E + beta C\n"
+        "b = 2  # EFP Eq. (5)\n"
+        "c = 3  # PEPITA Eq. (2)\n", encoding="utf-8")
+    rows = eqtable.scan("m.py", tmp_path, paper="EP")
+    assert [(r.paper, r.lineno, r.label, r.note) for r in rows] == [
+        ("EP", 1, "(3)", "F = E + beta C")]               # neither EFP's nor PEPITA's lines
+    assert [r.label for r in eqtable.scan("m.py", tmp_path, paper="EFP")] == ["(4)", "(5)"]
+    assert "EP" in eqtable.PAPERS
+
+
 def _all_tags():
     return [row for path in sorted((REPO / "nplearn").rglob("*.py"))
             for row in eqtable.scan(path.relative_to(REPO), REPO)]
@@ -130,7 +142,8 @@ def test_every_tag_names_a_listed_paper():
 
 
 def test_the_tag_prefixes_are_listed_where_a_reader_looks_first():
-    for where, text in (("docs/rules/index.md", (DOCS / "rules" / "index.md").read_text("utf-8")),
+    for where, text in (("README.md", (REPO / "README.md").read_text("utf-8")),
+                        ("docs/rules/index.md", (DOCS / "rules" / "index.md").read_text("utf-8")),
                         ("docs/add-a-rule.md", (DOCS / "add-a-rule.md").read_text("utf-8")),
                         ("eqtable docstring", eqtable.__doc__)):
         missing = [p for p in eqtable.PAPERS if f"``{p}``" not in text and f"`{p}`" not in text]
