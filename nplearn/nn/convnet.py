@@ -212,7 +212,8 @@ class ConvNet(Layered):
 
         Dense: ``g_W = delta^T h_{l-1} / n``, ``g_b = mean(delta)``. Conv:
         ``g_K = delta_rows^T cols / n`` (summed over output pixels), ``g_b`` summed over
-        pixels, mean over ``n`` (:func:`~nplearn.nn.conv2d_grads`).
+        pixels, mean over ``n``: the sums of :func:`~nplearn.nn.conv2d_grads`, divided by
+        ``n`` here.
 
         Parameters
         ----------
@@ -228,7 +229,8 @@ class ConvNet(Layered):
         g_b : ndarray of the shape of ``b_l``
         """
         if self.is_conv(l):
-            return conv2d_grads(delta, fwd.cols[l], self.params[f"W{l}"].shape)
+            g_K, g_b = conv2d_grads(delta, fwd.cols[l], self.params[f"W{l}"].shape)
+            return g_K / delta.shape[0], g_b / delta.shape[0]     # sums over rows -> mean over n
         return (delta / delta.shape[0]).T @ fwd.h[l - 1], delta.mean(axis=0)
 
     def _flat(self, x):

@@ -166,8 +166,7 @@ class SigpropNet(Layered):
                 shape = (N, *self.conv_shapes[l])
                 d = maxpool2d_backward(d, idx, shape, out=empty_channels_last(shape, d.dtype))
             delta = d * self.f.df(a, out)                                  # (N, C_l, Ho, Wo)
-            gW, gb = conv2d_grads(delta, inp, W.shape)                     # means over N ...
-            gW, gb = gW * N, gb * N                                        # ... back to sums
+            gW, gb = conv2d_grads(delta, inp, W.shape)                     # sums over the N rows
             din = None
             if need_input:
                 _, _, s, p = self.conv[l - 1]

@@ -248,8 +248,7 @@ class SpikingConvNet(Layered):
             da, T = da.sum(axis=0, keepdims=True), 1                 # same input every step: sum first
         if self.is_conv(l):
             d = da.reshape(T * n, *da.shape[2:])
-            gK, gb = conv2d_grads(d, cache["cols"], self.params[f"W{l}"].shape, self.backend)
-            return gK * (T * n), gb * (T * n)                         # conv2d_grads averages its rows
+            return conv2d_grads(d, cache["cols"], self.params[f"W{l}"].shape, self.backend)  # summed
         x = cache["x"].reshape(T * n, -1)
         d = da.reshape(T * n, -1)
         return d.T @ x, d.sum(axis=0)                                 # dW = delta h^T, summed
