@@ -15,15 +15,14 @@ the max-pooling layers", DFA paper Sec. 3). Only ``a_l``, ``f'(a_l)`` and the ``
 built on them keep the map shape ``(n, C_l, Ho_l, Wo_l)``.
 
 A conv layer's ``W_l`` is the kernel ``K_l`` of shape ``(C_l, C_{l-1}, k, k)`` and ``b_l``
-has one bias per map, ``(C_l,)``; the matrix forms are in :mod:`nplearn.nn.conv`. The three
+has one bias per map, ``(C_l,)``; the matrix forms are in :mod:`nplearn.nn.conv`, one
+layer's geometry and products in :class:`~nplearn.nn.conv_block.ConvBlock`. The three
 methods :meth:`ConvNet.back`, :meth:`ConvNet.through_f` and :meth:`ConvNet.grads` (also on
 :class:`MLP`) are what the rules call, so BP, FA and DFA are written once for both.
 """
 import numpy as np
 
 from .activations import get_activation
-from .conv import (conv2d, conv2d_backward_input, conv2d_grads, empty_channels_last, maxpool2d,
-                   maxpool2d_backward)
 from .conv_geometry import as_rows, conv_geometry, init_params
 from .dense import Forward
 from .dropout import dropout_mask
@@ -132,14 +131,13 @@ class ConvNet(Layered):
         ``f'``, no patches or pooling argmax kept; ``"hidden"`` keeps the ``h_l``,
         ``"logits"`` only ``a_L``), as ``MLP._pass``."""
         x = self._flat(x)
-        n, L, W, b = x.shape[0], self.n_layers, self.W, self.b
+        L, W, b = self.n_layers, self.W, self.b
         train = mode == "train"
         a, h, df, mask, cols, pool_idx, conv_h = [None], [x], [None], [None], [None], [None], [None]
         for l in range(1, L + 1):
-            if self.is_conv(l):
-                _, _, s, p = self.conv[l - 1]
-                img = h[l - 1].reshape(n, *self.image_shapes[l - 1])   # (n, C_{l-1}, H, W)
-                a_l, cols_l = conv2d(img, W[l], b[l], s, p)        # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
+            block = self.conv_block(l) if self.is_conv(l) else None
+            if block is not None:
+                a_l, cols_l = block.current(h[l - 1], W[l], b[l])  # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
             else:
                 a_l, cols_l = h[l - 1] @ W[l].T + b[l], None       # a_l = W_l h_{l-1} + b_l
             if mode == "logits":
@@ -152,10 +150,9 @@ class ConvNet(Layered):
             h_l = self.f.f(a_l)                                    # f(a_l), before any pooling
             df_l = self.f.df(a_l, h_l) if train else None          # f'(a_l)
             c_l, idx, m = None, None, None
-            if self.is_conv(l):
+            if block is not None:
                 c_l = h_l
-                h_l, idx = maxpool2d(c_l, self.pool) if self.pool > 1 else (c_l, None)
-                h_l = h_l.reshape(n, -1)                           # h_l flat (n, n_l)
+                h_l, idx = block.pool_flat(c_l)                    # h_l flat (n, n_l)
             elif train:
                 if masks is not None:
                     m = masks[l]
@@ -190,10 +187,7 @@ class ConvNet(Layered):
         """
         if not self.is_conv(l):
             return delta @ M
-        _, _, s, p = self.conv[l - 1]
-        n = delta.shape[0]
-        dx = conv2d_backward_input(delta, M, (n, *self.image_shapes[l - 1]), s, p)
-        return dx.reshape(n, -1)                                 # (n, n_{l-1})
+        return self.conv_block(l).back_input(delta, M)           # (n, n_{l-1})
 
     def through_f(self, l, dh, fwd):
         """``dJ/da_l`` from the signal ``dh`` at ``h_l``: back through pooling, then ``⊙ f'(a_l)``.
@@ -215,12 +209,7 @@ class ConvNet(Layered):
         """
         if not self.is_conv(l):
             return dh * fwd.df[l]
-        n = dh.shape[0]
-        d = dh.reshape(n, *self.image_shapes[l])                 # (n, C_l, Hp, Wp)
-        if fwd.pool_idx[l] is not None:                          # channels last, as a_l: the
-            shape = (n, *self.conv_shapes[l])                    # update reads it without a copy
-            d = maxpool2d_backward(d, fwd.pool_idx[l], shape, out=empty_channels_last(shape, d.dtype))
-        return d * fwd.df[l]
+        return self.conv_block(l).unpool(dh, fwd.pool_idx[l]) * fwd.df[l]   # channels last, as a_l
 
     def grads(self, l, delta, fwd):
         """Weight and bias updates of layer ``l``, mean over the batch (DFA Eq. 10).
@@ -244,7 +233,7 @@ class ConvNet(Layered):
         g_b : ndarray of the shape of ``b_l``
         """
         if self.is_conv(l):
-            g_K, g_b = conv2d_grads(delta, fwd.cols[l], self.params[f"W{l}"].shape)
+            g_K, g_b = self.conv_block(l).grads(delta, fwd.cols[l])
             return g_K / delta.shape[0], g_b / delta.shape[0]     # sums over rows -> mean over n
         return (delta / delta.shape[0]).T @ fwd.h[l - 1], delta.mean(axis=0)
 
