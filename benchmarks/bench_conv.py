@@ -4,7 +4,7 @@ One convolution layer, float32, in the im2col form of ``nplearn.nn.conv``:
 
 ``forward``   ``conv2d(x, K, b)``: ``im2col`` + ``cols @ K2.T + b``
 ``backward``  ``conv2d_backward(delta, K, cols, x.shape)``: ``col2im(delta_rows @ K2)``,
-              ``delta_rows.T @ cols / n`` and the bias sums, ``delta`` turned into rows once
+              ``delta_rows.T @ cols`` and the bias sums, ``delta`` turned into rows once
 ``backward, two calls``  the same numbers from ``conv2d_backward_input`` + ``conv2d_grads``
               (as ``ConvNet`` calls them today: ``delta`` turned into rows twice)
 ``fwd+bwd``   ``conv2d`` then ``conv2d_backward``
@@ -122,7 +122,7 @@ def layer_cases(spec, dtype):
         (c @ K2.T + b).reshape(n, Ho, Wo, C_out).transpose(0, 3, 1, 2)
         r = delta.transpose(0, 2, 3, 1).reshape(-1, C_out)
         col2im_row_major(r @ K2, x.shape, k, s, p)
-        (r.T @ c / n).reshape(K.shape), r.sum(axis=0) / n
+        (r.T @ c).reshape(K.shape), r.sum(axis=0)
 
     cases = {"gemm fwd": gemm(fwd_gemm), "forward": forward,
              "gemm bwd": gemm(bwd_gemm), "backward": backward,

@@ -11,7 +11,7 @@ exactly the dense ``a = h @ W.T + b`` (DFA Eq. 1-3) with ``cols`` for ``h`` and 
 ``W``. The backward pass is two more products, the dense ones with the same stand-ins:
 
     dJ/dx = col2im(delta_rows @ K2)     (n, C_in, H, W)       dense: ``delta @ W``
-    g_K   = delta_rows.T @ cols / n     (C_out, C_in*k*k)     dense: ``delta.T @ h / n``
+    g_K   = delta_rows.T @ cols         (C_out, C_in*k*k)     dense: ``delta.T @ h``
 
 ``col2im`` is the adjoint of ``im2col``: it adds every patch row back onto the pixels it was
 copied from (overlapping patches add up), which makes ``col2im(delta_rows @ K2)`` the
@@ -185,12 +185,16 @@ def conv2d_backward_input(delta, K, x_shape, stride=1, padding=0, backend="numba
 
 
 def conv2d_grads(delta, cols, kernel_shape, backend="numba"):
-    """Weight and bias updates of a convolution layer, mean over the batch, sum over pixels.
+    """Weight and bias updates of a convolution layer, SUMMED over the rows (examples and pixels).
 
-    The dense ``g_W = delta.T @ h / n`` (DFA Eq. 10) with one row per output pixel:
-    ``g_K = delta_rows.T @ cols / n``, ``g_b = delta.sum(axis=(0, 2, 3)) / n``. (The code
-    forms ``g_K`` as the transpose of ``cols.T @ delta_rows``, the same numbers, because
-    that product runs 7-27 % faster on the column-major ``cols``.)
+    The dense ``g_W = delta.T @ h`` (DFA Eq. 10 without its ``1/n``) with one row per output
+    pixel: ``g_K = delta_rows.T @ cols``, ``g_b = delta.sum(axis=(0, 2, 3))``. Sums, not
+    batch means, because the rows need not be one batch of examples: the spiking net stacks
+    ``T`` steps of ``n`` examples, sigprop inputs and targets, and their ``delta`` already
+    carries the loss's ``1/n``; a caller that wants the mean divides by ``n`` itself
+    (:meth:`~nplearn.nn.ConvNet.grads`). (The code forms ``g_K`` as the transpose of
+    ``cols.T @ delta_rows``, the same numbers, because that product runs 7-27 % faster on
+    the column-major ``cols``.)
 
     Parameters
     ----------
@@ -206,7 +210,9 @@ def conv2d_grads(delta, cols, kernel_shape, backend="numba"):
     Returns
     -------
     g_K : ndarray of shape kernel_shape
+        ``sum_rows delta_rows^T cols``.
     g_b : ndarray of shape (C_out,)
+        ``delta`` summed over examples and pixels.
     """
     return _grads(_rows(delta, kernel_shape[0]), delta, cols, kernel_shape, backend)
 
@@ -232,6 +238,7 @@ def conv2d_backward(delta, K, cols, x_shape, stride=1, padding=0, backend="numba
     -------
     dx : ndarray of shape x_shape
     g_K : ndarray of the shape of K
+        Summed over the rows, as :func:`conv2d_grads`.
     g_b : ndarray of shape (C_out,)
     """
     C_out, _ = _check_kernel(K, x_shape[1] if len(x_shape) == 4 else None)
@@ -276,13 +283,12 @@ _TILE_ENTRIES, _TILE_FLOP = 1 << 18, 1 << 22
 
 
 def _grads(rows, delta, cols, kernel_shape, backend="numba"):
-    """``g_K = delta_rows.T @ cols / n`` and ``g_b``; ``rows`` from :func:`_rows`."""
-    n = delta.shape[0]
+    """``g_K = delta_rows.T @ cols`` and ``g_b``, sums; ``rows`` from :func:`_rows`."""
     if cols.shape != (rows.shape[0], int(np.prod(kernel_shape[1:]))):
         raise ValueError(f"cols of shape {cols.shape} do not match delta {delta.shape} and "
                          f"kernel {tuple(kernel_shape)}")
-    g_K = ((cols.T @ rows).T / n).reshape(kernel_shape)             # rows.T @ cols / n: sum over pixels, mean over n
-    g_b = _pick(COL_SUMS, backend)(rows) / n
+    g_K = (cols.T @ rows).T.reshape(kernel_shape)                   # rows.T @ cols: sum over the rows
+    g_b = _pick(COL_SUMS, backend)(rows)
     return g_K, g_b
 
 

@@ -15,15 +15,14 @@ the max-pooling layers", DFA paper Sec. 3). Only ``a_l``, ``f'(a_l)`` and the ``
 built on them keep the map shape ``(n, C_l, Ho_l, Wo_l)``.
 
 A conv layer's ``W_l`` is the kernel ``K_l`` of shape ``(C_l, C_{l-1}, k, k)`` and ``b_l``
-has one bias per map, ``(C_l,)``; the matrix forms are in :mod:`nplearn.nn.conv`. The three
+has one bias per map, ``(C_l,)``; the matrix forms are in :mod:`nplearn.nn.conv`, one
+layer's geometry and products in :class:`~nplearn.nn.conv_block.ConvBlock`. The three
 methods :meth:`ConvNet.back`, :meth:`ConvNet.through_f` and :meth:`ConvNet.grads` (also on
 :class:`MLP`) are what the rules call, so BP, FA and DFA are written once for both.
 """
 import numpy as np
 
 from .activations import get_activation
-from .conv import (conv2d, conv2d_backward_input, conv2d_grads, empty_channels_last, maxpool2d,
-                   maxpool2d_backward)
 from .conv_geometry import as_rows, conv_geometry, init_params
 from .dense import Forward
 from .dropout import dropout_mask
@@ -116,43 +115,56 @@ class ConvNet(Layered):
             is ``im2col(h_{l-1})`` and ``pool_idx[l]`` the argmax of the pooling (``None``
             with ``pool=1``).
         """
+        return self._pass(x, "train", rng, masks)
+
+    def hidden(self, x):
+        """Inference pass (no dropout) returning ``[h_1, ..., h_{L-1}]``, each flat ``(n, n_l)``."""
+        return self._pass(x, "hidden").h[1:-1]
+
+    def logits(self, x):
+        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
+        return self._pass(x, "logits").a[-1]
+
+    def _pass(self, x, mode, rng=None, masks=None):
+        """The one forward loop (module docstring), for :meth:`forward` (``mode="train"``:
+        dropout, ``f'(a_l)``, every list filled) and the inference passes (no dropout, no
+        ``f'``, no patches or pooling argmax kept; ``"hidden"`` keeps the ``h_l``,
+        ``"logits"`` only ``a_L``), as ``MLP._pass``."""
         x = self._flat(x)
-        n, L, W, b = x.shape[0], self.n_layers, self.W, self.b
+        L, W, b = self.n_layers, self.W, self.b
+        train = mode == "train"
         a, h, df, mask, cols, pool_idx, conv_h = [None], [x], [None], [None], [None], [None], [None]
         for l in range(1, L + 1):
-            if self.is_conv(l):
-                _, _, s, p = self.conv[l - 1]
-                img = h[l - 1].reshape(n, *self.image_shapes[l - 1])   # (n, C_{l-1}, H, W)
-                a_l, cols_l = conv2d(img, W[l], b[l], s, p)        # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
-                c_l = self.f.f(a_l)                                # f(a_l), before pooling
-                df_l = self.f.df(a_l, c_l)                         # f'(a_l)
-                pooled, idx = maxpool2d(c_l, self.pool) if self.pool > 1 else (c_l, None)
-                a.append(a_l), h.append(pooled.reshape(n, -1)), df.append(df_l), mask.append(None)
-                cols.append(cols_l), pool_idx.append(idx), conv_h.append(c_l)
-                continue
-            a_l = h[l - 1] @ W[l].T + b[l]                         # a_l = W_l h_{l-1} + b_l
-            if l == L:
-                h_l, df_l, m = self.loss.output(a_l), None, None   # y_hat = f_y(a_L)
+            block = self.conv_block(l) if self.is_conv(l) else None
+            if block is not None:
+                a_l, cols_l = block.current(h[l - 1], W[l], b[l])  # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
             else:
-                h_l = self.f.f(a_l)
-                df_l = self.f.df(a_l, h_l)
+                a_l, cols_l = h[l - 1] @ W[l].T + b[l], None       # a_l = W_l h_{l-1} + b_l
+            if mode == "logits":
+                h[l - 1] = None                                    # the inference pass keeps one layer
+            if l == L:
+                a.append(a_l), h.append(self.loss.output(a_l) if train else None)   # y_hat = f_y(a_L)
+                df.append(None), mask.append(None), cols.append(None), pool_idx.append(None)
+                conv_h.append(None)
+                break
+            h_l = self.f.f(a_l)                                    # f(a_l), before any pooling
+            df_l = self.f.df(a_l, h_l) if train else None          # f'(a_l)
+            c_l, idx, m = None, None, None
+            if block is not None:
+                c_l = h_l
+                h_l, idx = block.pool_flat(c_l)                    # h_l flat (n, n_l)
+            elif train:
                 if masks is not None:
                     m = masks[l]
                 else:
                     m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
                 if m is not None:
                     h_l, df_l = h_l * m, df_l * m
+            if not train:
+                a_l = cols_l = idx = c_l = None                    # inference keeps h_l only
             a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
-            cols.append(None), pool_idx.append(None), conv_h.append(None)
+            cols.append(cols_l), pool_idx.append(idx), conv_h.append(c_l)
         return Forward(a, h, df, mask, cols, pool_idx, conv_h)
-
-    def hidden(self, x):
-        """Inference pass (no dropout) returning ``[h_1, ..., h_{L-1}]``, each flat ``(n, n_l)``."""
-        return self._infer(x)[0]
-
-    def logits(self, x):
-        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
-        return self._infer(x)[1]
 
     # --- one layer's linear algebra, shared with MLP so that a rule is written once ---
     def back(self, l, delta, M):
@@ -175,10 +187,7 @@ class ConvNet(Layered):
         """
         if not self.is_conv(l):
             return delta @ M
-        _, _, s, p = self.conv[l - 1]
-        n = delta.shape[0]
-        dx = conv2d_backward_input(delta, M, (n, *self.image_shapes[l - 1]), s, p)
-        return dx.reshape(n, -1)                                 # (n, n_{l-1})
+        return self.conv_block(l).back_input(delta, M)           # (n, n_{l-1})
 
     def through_f(self, l, dh, fwd):
         """``dJ/da_l`` from the signal ``dh`` at ``h_l``: back through pooling, then ``⊙ f'(a_l)``.
@@ -200,19 +209,15 @@ class ConvNet(Layered):
         """
         if not self.is_conv(l):
             return dh * fwd.df[l]
-        n = dh.shape[0]
-        d = dh.reshape(n, *self.image_shapes[l])                 # (n, C_l, Hp, Wp)
-        if fwd.pool_idx[l] is not None:                          # channels last, as a_l: the
-            shape = (n, *self.conv_shapes[l])                    # update reads it without a copy
-            d = maxpool2d_backward(d, fwd.pool_idx[l], shape, out=empty_channels_last(shape, d.dtype))
-        return d * fwd.df[l]
+        return self.conv_block(l).unpool(dh, fwd.pool_idx[l]) * fwd.df[l]   # channels last, as a_l
 
     def grads(self, l, delta, fwd):
         """Weight and bias updates of layer ``l``, mean over the batch (DFA Eq. 10).
 
         Dense: ``g_W = delta^T h_{l-1} / n``, ``g_b = mean(delta)``. Conv:
         ``g_K = delta_rows^T cols / n`` (summed over output pixels), ``g_b`` summed over
-        pixels, mean over ``n`` (:func:`~nplearn.nn.conv2d_grads`).
+        pixels, mean over ``n``: the sums of :func:`~nplearn.nn.conv2d_grads`, divided by
+        ``n`` here.
 
         Parameters
         ----------
@@ -228,26 +233,12 @@ class ConvNet(Layered):
         g_b : ndarray of the shape of ``b_l``
         """
         if self.is_conv(l):
-            return conv2d_grads(delta, fwd.cols[l], self.params[f"W{l}"].shape)
+            g_K, g_b = self.conv_block(l).grads(delta, fwd.cols[l])
+            return g_K / delta.shape[0], g_b / delta.shape[0]     # sums over rows -> mean over n
         return (delta / delta.shape[0]).T @ fwd.h[l - 1], delta.mean(axis=0)
 
     def _flat(self, x):
         return as_rows(x, self.image_shape, self.sizes[0])
-
-    def _infer(self, x):
-        x = self._flat(x)
-        n, W, b, out = x.shape[0], self.W, self.b, []
-        h = x
-        for l in range(1, self.n_layers):
-            if self.is_conv(l):
-                _, _, s, p = self.conv[l - 1]
-                a, _ = conv2d(h.reshape(n, *self.image_shapes[l - 1]), W[l], b[l], s, p)
-                c = self.f.f(a)
-                h = (maxpool2d(c, self.pool)[0] if self.pool > 1 else c).reshape(n, -1)
-            else:
-                h = self.f.f(h @ W[l].T + b[l])
-            out.append(h)
-        return out, h @ W[-1].T + b[-1]
 
     def __repr__(self):
         return (f"ConvNet(image_shape={self.image_shape}, conv={self.conv}, sizes={self.sizes}, "

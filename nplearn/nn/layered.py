@@ -1,6 +1,8 @@
 """Paper-style access to the parameters of any layered network, and its float dtype."""
 import numpy as np
 
+from .conv_block import ConvBlock
+
 
 def float_dtype(dtype):
     """``np.dtype`` of ``"float64"`` or ``"float32"``; ValueError for anything else."""
@@ -36,6 +38,12 @@ class Layered:
         """Whether weight layer ``l`` (1..L) is a convolution: the first ``n_conv`` are
         (none in a network without ``n_conv``)."""
         return 1 <= l <= getattr(self, "n_conv", 0)
+
+    def conv_block(self, l):
+        """Conv layer ``l``'s :class:`~nplearn.nn.conv_block.ConvBlock`, from ``conv``,
+        ``image_shapes``, ``conv_shapes`` and ``pool`` (made on each call: a few numbers)."""
+        return ConvBlock(self.conv[l - 1], self.image_shapes[l - 1], self.conv_shapes[l],
+                         self.image_shapes[l], self.pool)
 
     def predict_output(self, x):
         """``y_hat = f_y(logits(x))`` without dropout, ``(n, n_L)``: class probabilities

@@ -44,8 +44,6 @@ Decisions
 import numpy as np
 
 from ..nn import get_activation, get_init, get_loss
-from ..nn.conv import (conv2d, conv2d_backward_input, conv2d_grads, empty_channels_last, maxpool2d,
-                       maxpool2d_backward)
 from ..nn.conv_geometry import as_rows, conv_geometry, image_shape_for, init_params
 from ..nn.layered import Layered, float_dtype
 from .base import check_choice, check_number
@@ -137,11 +135,10 @@ class SigpropNet(Layered):
         lead, inp = inp.shape[:-1], inp.reshape(-1, inp.shape[-1])        # (N, n_{l-1})
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
         if self.is_conv(l):
-            _, _, s, p = self.conv[l - 1]
-            img = inp.reshape(inp.shape[0], *self.image_shapes[l - 1])
-            a, cols = conv2d(img, W, b, s, p)                             # SP Eq. (2)-(3): W_l [h, t] + b_l, a conv
+            block = self.conv_block(l)
+            a, cols = block.current(inp, W, b)                            # SP Eq. (2)-(3): W_l [h, t] + b_l, a conv
             c = self.f.f(a)                                               # (N, C_l, Ho, Wo)
-            out, idx = maxpool2d(c, self.pool) if self.pool > 1 else (c, None)
+            out, idx = block.pool_flat(c)                                 # (N, n_l)
             cache = (a, c, cols, idx, inp.shape)                          # cols: the input as patches
         else:
             a = inp @ W.T + b                                             # SP Eq. (2)-(3): W_l [h, t] + b_l
@@ -160,20 +157,10 @@ class SigpropNet(Layered):
         W = self.params[f"W{l}"]
         dout = dout.reshape(inp_shape[0], -1)
         if self.is_conv(l):
-            N = inp_shape[0]
-            d = dout.reshape(N, *self.image_shapes[l])
-            if idx is not None:                                            # channels last, as a
-                shape = (N, *self.conv_shapes[l])
-                d = maxpool2d_backward(d, idx, shape, out=empty_channels_last(shape, d.dtype))
-            delta = d * self.f.df(a, out)                                  # (N, C_l, Ho, Wo)
-            gW, gb = conv2d_grads(delta, inp, W.shape)                     # means over N ...
-            gW, gb = gW * N, gb * N                                        # ... back to sums
-            din = None
-            if need_input:
-                _, _, s, p = self.conv[l - 1]
-                din = conv2d_backward_input(delta, W, (N, *self.image_shapes[l - 1]), s, p)
-                din = din.reshape(N, -1)
-            return gW, gb, din
+            block = self.conv_block(l)
+            delta = block.unpool(dout, idx) * self.f.df(a, out)           # (N, C_l, Ho, Wo), channels last
+            gW, gb = block.grads(delta, inp)                               # sums over the N rows
+            return gW, gb, (block.back_input(delta, W) if need_input else None)
         delta = dout if not self.is_target_layer(l) else dout * self.f.df(a, out)
         return delta.T @ inp, delta.sum(axis=0), (delta @ W if need_input else None)
 

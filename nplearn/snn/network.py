@@ -39,7 +39,6 @@ layer's weights expect. See ``benchmarks/README.md`` (spiking network).
 """
 import numpy as np
 
-from ..nn.conv import conv2d, conv2d_backward_input, conv2d_grads, maxpool2d, maxpool2d_backward
 from ..nn.init import get_init
 from ..nn.conv_geometry import as_rows, conv_geometry, init_params
 from ..nn.layered import Layered, float_dtype
@@ -142,9 +141,7 @@ class SpikingConvNet(Layered):
         W, b = self.params[f"W{l}"], self.params[f"b{l}"]
         cache = LayerCache(x=x, static=static, theta=theta, cols=None, idx=None, spike=self.spike)
         if self.is_conv(l):
-            _, _, st, p = self.conv[l - 1]
-            a, cache["cols"] = conv2d(xs.reshape(Tx * n, *self.image_shapes[l - 1]), W, b, st, p,
-                                      self.backend)
+            a, cache["cols"] = self.conv_block(l).current(xs.reshape(Tx * n, -1), W, b, self.backend)
             a = a.reshape(Tx, n, *self.conv_shapes[l])                # (T', n, C_l, Ho, Wo), channels last
         else:
             a = xs @ W.T + b                                          # (T', n, n_l): a = W h + b
@@ -189,10 +186,10 @@ class SpikingConvNet(Layered):
         """Max-pool per step a conv layer's ``(T, n, C, Ho, Wo)`` maps to flat ``(T, n, n_l)``.
 
         Returns the pooled values and the pooling argmax (``None`` for a dense layer)."""
-        if not self.is_conv(l) or self.pool == 1:
-            return maps.reshape(*maps.shape[:2], -1), None
         T, n = maps.shape[:2]
-        out, idx = maxpool2d(maps.reshape(T * n, *maps.shape[2:]), self.pool, self.backend)
+        if not self.is_conv(l):
+            return maps.reshape(T, n, -1), None
+        out, idx = self.conv_block(l).pool_flat(maps.reshape(T * n, *maps.shape[2:]), self.backend)
         return out.reshape(T, n, -1), idx
 
     def unpool(self, l, dh, idx):
@@ -201,13 +198,8 @@ class SpikingConvNet(Layered):
         T, n = dh.shape[:2]
         if not self.is_conv(l):
             return dh
-        if idx is None:
-            return dh.reshape(T, n, *self.conv_shapes[l])
-        C, Ho, Wo = self.conv_shapes[l]
-        out = np.empty((T, n, Ho, Wo, C), dh.dtype).transpose(0, 1, 4, 2, 3)   # channels last, as v
-        maxpool2d_backward(dh.reshape(T * n, *self.image_shapes[l]), idx, (T * n, C, Ho, Wo),
-                           out=out.reshape(T * n, C, Ho, Wo), backend=self.backend)
-        return out                                                    # (T, n, C, Ho, Wo)
+        d = self.conv_block(l).unpool(dh.reshape(T * n, -1), idx, self.backend)   # channels last, as v
+        return d.reshape(T, n, *self.conv_shapes[l])                 # (T, n, C, Ho, Wo), a view
 
     def layer_backward(self, l, cache, dh=None, dv=None, surrogate=True, dv_pooled=None):
         """``dJ/da_l`` from ``dJ/dh_l`` (flat) and a direct ``dJ/dv_l``.
@@ -248,8 +240,7 @@ class SpikingConvNet(Layered):
             da, T = da.sum(axis=0, keepdims=True), 1                 # same input every step: sum first
         if self.is_conv(l):
             d = da.reshape(T * n, *da.shape[2:])
-            gK, gb = conv2d_grads(d, cache["cols"], self.params[f"W{l}"].shape, self.backend)
-            return gK * (T * n), gb * (T * n)                         # conv2d_grads averages its rows
+            return self.conv_block(l).grads(d, cache["cols"], self.backend)   # summed over the rows
         x = cache["x"].reshape(T * n, -1)
         d = da.reshape(T * n, -1)
         return d.T @ x, d.sum(axis=0)                                 # dW = delta h^T, summed
@@ -260,9 +251,7 @@ class SpikingConvNet(Layered):
         W = self.params[f"W{l}"]
         if not self.is_conv(l):
             return da @ W                                             # W^T delta
-        _, _, st, p = self.conv[l - 1]
-        dx = conv2d_backward_input(da.reshape(T * n, *da.shape[2:]), W,
-                                   (T * n, *self.image_shapes[l - 1]), st, p, self.backend)
+        dx = self.conv_block(l).back_input(da.reshape(T * n, *da.shape[2:]), W, self.backend)
         return dx.reshape(T, n, -1)
 
     def _flat(self, x):
