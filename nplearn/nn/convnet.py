@@ -18,20 +18,16 @@ A conv layer's ``W_l`` is the kernel ``K_l`` of shape ``(C_l, C_{l-1}, k, k)`` a
 has one bias per map, ``(C_l,)``; the matrix forms are in :mod:`nplearn.nn.conv`, one
 layer's geometry and products in :class:`~nplearn.nn.conv_block.ConvBlock`. The three
 methods :meth:`ConvNet.back`, :meth:`ConvNet.through_f` and :meth:`ConvNet.grads` (also on
-:class:`MLP`) are what the rules call, so BP, FA and DFA are written once for both.
+:class:`MLP`) are what the rules call, so BP, FA and DFA are written once for both. The
+forward pass is :class:`~nplearn.nn.FeedForward`'s, the one loop of both networks.
 """
 import numpy as np
 
-from .activations import get_activation
-from .conv_geometry import as_rows, conv_geometry, init_params
-from .dense import Forward
-from .dropout import dropout_mask
-from .init import get_init
-from .layered import Layered, float_dtype
-from .losses import get_loss
+from .conv_geometry import as_rows, conv_geometry
+from .dense import FeedForward
 
 
-class ConvNet(Layered):
+class ConvNet(FeedForward):
     """Conv blocks (conv -> f -> max pool), flatten, dense hidden layers, output layer.
 
     Parameters
@@ -79,92 +75,12 @@ class ConvNet(Layered):
 
     def __init__(self, image_shape, conv, hidden_sizes, n_classes, activation="relu",
                  loss="softmax_ce", init="he", dropout=0.0, pool=2, dtype="float64", rng=None):
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout probability must be in [0, 1), got {dropout}")
         self.conv, self.conv_shapes, self.image_shapes = conv_geometry(image_shape, conv, pool)
         self.image_shape, self.pool, self.n_conv = self.image_shapes[0], int(pool), len(self.conv)
         sizes = [int(np.prod(s)) for s in self.image_shapes]
         sizes += [int(s) for s in hidden_sizes] + [int(n_classes)]
-        if min(sizes) < 1:
-            raise ValueError(f"every layer needs at least one unit, got sizes {tuple(sizes)}")
-        self.sizes = tuple(sizes)
-        self.f = get_activation(activation)
-        self.loss = get_loss(loss)
-        self.dropout = float(dropout)
-        self.dtype = float_dtype(dtype)
-        rng = np.random.default_rng(rng)
-        init = get_init(init)
-        self.params = init_params(self.sizes, self.conv, self.image_shapes, init, rng, self.dtype)
-
-    def forward(self, x, rng=None, masks=None):
-        """Training-mode forward pass (module docstring; dense layers: DFA Eq. 1-3).
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, n_0) or (n, C, H, W)
-        rng : numpy.random.Generator, optional
-            Draws the dropout masks (needed only with dropout and no ``masks``).
-        masks : list, optional
-            ``fwd.mask`` of an earlier pass, reused instead of new masks (PEPITA).
-
-        Returns
-        -------
-        Forward
-            ``h[l]`` flat ``(n, n_l)`` (``h[0]`` is ``x`` flattened); for a conv layer
-            ``a[l]``, ``df[l]`` and ``conv_h[l]`` are ``(n, C_l, Ho_l, Wo_l)``, ``cols[l]``
-            is ``im2col(h_{l-1})`` and ``pool_idx[l]`` the argmax of the pooling (``None``
-            with ``pool=1``).
-        """
-        return self._pass(x, "train", rng, masks)
-
-    def hidden(self, x):
-        """Inference pass (no dropout) returning ``[h_1, ..., h_{L-1}]``, each flat ``(n, n_l)``."""
-        return self._pass(x, "hidden").h[1:-1]
-
-    def logits(self, x):
-        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
-        return self._pass(x, "logits").a[-1]
-
-    def _pass(self, x, mode, rng=None, masks=None):
-        """The one forward loop (module docstring), for :meth:`forward` (``mode="train"``:
-        dropout, ``f'(a_l)``, every list filled) and the inference passes (no dropout, no
-        ``f'``, no patches or pooling argmax kept; ``"hidden"`` keeps the ``h_l``,
-        ``"logits"`` only ``a_L``), as ``MLP._pass``."""
-        x = self._flat(x)
-        L, W, b = self.n_layers, self.W, self.b
-        train = mode == "train"
-        a, h, df, mask, cols, pool_idx, conv_h = [None], [x], [None], [None], [None], [None], [None]
-        for l in range(1, L + 1):
-            block = self.conv_block(l) if self.is_conv(l) else None
-            if block is not None:
-                a_l, cols_l = block.current(h[l - 1], W[l], b[l])  # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
-            else:
-                a_l, cols_l = h[l - 1] @ W[l].T + b[l], None       # a_l = W_l h_{l-1} + b_l
-            if mode == "logits":
-                h[l - 1] = None                                    # the inference pass keeps one layer
-            if l == L:
-                a.append(a_l), h.append(self.loss.output(a_l) if train else None)   # y_hat = f_y(a_L)
-                df.append(None), mask.append(None), cols.append(None), pool_idx.append(None)
-                conv_h.append(None)
-                break
-            h_l = self.f.f(a_l)                                    # f(a_l), before any pooling
-            df_l = self.f.df(a_l, h_l) if train else None          # f'(a_l)
-            c_l, idx, m = None, None, None
-            if block is not None:
-                c_l = h_l
-                h_l, idx = block.pool_flat(c_l)                    # h_l flat (n, n_l)
-            elif train:
-                if masks is not None:
-                    m = masks[l]
-                else:
-                    m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
-                if m is not None:
-                    h_l, df_l = h_l * m, df_l * m
-            if not train:
-                a_l = cols_l = idx = c_l = None                    # inference keeps h_l only
-            a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
-            cols.append(cols_l), pool_idx.append(idx), conv_h.append(c_l)
-        return Forward(a, h, df, mask, cols, pool_idx, conv_h)
+        self._setup(sizes, activation, loss, init, dropout, dtype, rng, self.conv,
+                    self.image_shapes)
 
     # --- one layer's linear algebra, shared with MLP so that a rule is written once ---
     def back(self, l, delta, M):
@@ -238,6 +154,7 @@ class ConvNet(Layered):
         return (delta / delta.shape[0]).T @ fwd.h[l - 1], delta.mean(axis=0)
 
     def _flat(self, x):
+        """``x`` as rows ``(n, n_0)``, from rows or ``(n, C, H, W)`` images."""
         return as_rows(x, self.image_shape, self.sizes[0])
 
     def __repr__(self):

@@ -16,12 +16,16 @@ Notation (DFA paper -> code -> shape), ``L`` = number of weight layers,
 Lists are indexed from 1 like the paper (``a[0]`` and ``df[0]`` are None).
 Parameters live in ``model.params`` under ``"W1", "b1", ..., "WL", "bL"``;
 ``model.W[l]`` and ``model.b[l]`` are the same arrays.
+
+The forward loop and the constructor's common lines are written once, in
+:class:`FeedForward`, the base of both :class:`MLP` and :class:`~nplearn.nn.ConvNet`.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .activations import get_activation
+from .conv_geometry import init_params
 from .dropout import dropout_mask
 from .init import get_init
 from .layered import Layered, float_dtype
@@ -60,7 +64,123 @@ class Forward:
         return self.h[-1]
 
 
-class MLP(Layered):
+class FeedForward(Layered):
+    """What :class:`MLP` and :class:`~nplearn.nn.ConvNet` share: the constructor lines
+    (sizes, ``f``, loss, dropout, dtype, initial weights) and the one forward loop.
+
+    A layer ``l`` with :meth:`~nplearn.nn.layered.Layered.is_conv` true is run through its
+    :class:`~nplearn.nn.conv_block.ConvBlock` (conv, ``f``, max pooling), every other one
+    as a dense layer of DFA Eq. (1)-(3). An MLP has no conv layers; dropout falls on the
+    dense hidden layers and, where the network has an ``input_dropout``, on the input.
+    """
+
+    def _setup(self, sizes, activation, loss, init, dropout, dtype, rng, conv=(),
+               image_shapes=None):
+        """Check ``sizes`` and ``dropout``, keep ``sizes``, ``f``, ``loss``, ``dropout``,
+        ``dtype`` and draw ``params`` (kernels for the ``len(conv)`` first layers)."""
+        if min(sizes) < 1:
+            raise ValueError(f"every layer needs at least one unit, got sizes {tuple(sizes)}")
+        _check_drop(dropout)
+        self.sizes = tuple(sizes)
+        self.f = get_activation(activation)
+        self.loss = get_loss(loss)
+        self.dropout = float(dropout)
+        self.dtype = float_dtype(dtype)
+        rng = np.random.default_rng(rng)
+        init = get_init(init)
+        self.params = init_params(self.sizes, conv, image_shapes, init, rng, self.dtype)
+
+    def forward(self, x, rng=None, masks=None):
+        """Training-mode forward pass (dense layers: DFA Eq. 1-3; conv layers: the
+        :class:`~nplearn.nn.ConvNet` module docstring).
+
+        Parameters
+        ----------
+        x : ndarray of shape (n, n_0), or (n, C, H, W) for a ConvNet
+        rng : numpy.random.Generator, optional
+            Needed only when dropout is on and ``masks`` is not given (draws the masks).
+        masks : list, optional
+            ``fwd.mask`` of an earlier pass: its dropout masks are reused instead of drawn
+            (PEPITA's modulated pass drops the units of the standard pass).
+
+        Returns
+        -------
+        Forward
+            ``h[l]`` flat ``(n, n_l)`` (``h[0]`` is ``x`` flattened, after input dropout);
+            for a conv layer ``a[l]``, ``df[l]`` and ``conv_h[l]`` are
+            ``(n, C_l, Ho_l, Wo_l)``, ``cols[l]`` is ``im2col(h_{l-1})`` and
+            ``pool_idx[l]`` the argmax of the pooling (``None`` with ``pool=1``).
+        """
+        return self._pass(x, "train", rng, masks)
+
+    def logits(self, x):
+        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
+        return self._pass(x, "logits").a[-1]
+
+    def hidden(self, x):
+        """Inference pass (no dropout) returning ``[h_1, ..., h_{L-1}]``, each flat
+        ``(n, n_l)`` (for embeddings and analysis)."""
+        return self._pass(x, "hidden").h[1:-1]
+
+    def _pass(self, x, mode, rng=None, masks=None):
+        """The one forward loop, for :meth:`forward` (``mode="train"``: dropout, ``f'(a_l)``,
+        every list filled) and the inference passes (no dropout, no ``f'``, no patches or
+        pooling argmax kept; ``"hidden"`` keeps the ``h_l``, ``"logits"`` only ``a_L``)."""
+        x = self._flat(x)
+        L, W, b = self.n_layers, self.W, self.b
+        train = mode == "train"
+        a, h, df, mask, cols, pool_idx, conv_h = [None], [x], [None], [None], [None], [None], [None]
+        p_in = getattr(self, "input_dropout", 0.0)             # a ConvNet has none
+        if train and masks is not None:                        # inference: no dropout
+            mask[0] = masks[0]
+        elif train and p_in > 0:
+            mask[0] = dropout_mask(x.shape, p_in, rng, self.dtype)
+        if mask[0] is not None:
+            h[0] = x * mask[0]
+        for l in range(1, L + 1):
+            block = self.conv_block(l) if self.is_conv(l) else None
+            if block is not None:
+                a_l, cols_l = block.current(h[l - 1], W[l], b[l])  # a_l = K_l * h_{l-1} + b_l  (n, C_l, Ho, Wo)
+            else:
+                a_l, cols_l = h[l - 1] @ W[l].T + b[l], None       # DFA Eq. (1)-(3): a_l = W_l h_{l-1} + b_l
+            if mode == "logits":
+                h[l - 1] = None                                    # the inference pass keeps one layer
+            if l == L:
+                y_hat = self.loss.output(a_l) if train else None   # DFA Eq. (3): y_hat = f_y(a_y)
+                a.append(a_l), h.append(y_hat), df.append(None), mask.append(None)
+                cols.append(None), pool_idx.append(None), conv_h.append(None)
+                break
+            h_l = self.f.f(a_l)                                    # h_l = f(a_l), before any pooling
+            df_l = self.f.df(a_l, h_l) if train else None          # f'(a_l), used by Eq. (6)-(9)
+            c_l, idx, m = None, None, None
+            if block is not None:
+                c_l = h_l
+                h_l, idx = block.pool_flat(c_l)                    # h_l flat (n, n_l)
+            elif train:
+                if masks is not None:
+                    m = masks[l]
+                else:
+                    m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
+                if m is not None:
+                    h_l, df_l = h_l * m, df_l * m
+            if not train:
+                a_l = cols_l = idx = c_l = None                    # inference keeps h_l only
+            a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
+            cols.append(cols_l), pool_idx.append(idx), conv_h.append(c_l)
+        return Forward(a, h, df, mask, cols, pool_idx, conv_h)
+
+    def _flat(self, x):
+        """The input as the rows ``h_0`` (an MLP takes them as given)."""
+        return x
+
+
+def _check_drop(p):
+    """Raise a ValueError unless ``p`` is a drop probability in ``[0, 1)``."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+
+
+class MLP(FeedForward):
     """Multilayer perceptron ``sizes[0] -> ... -> sizes[-1]``.
 
     Parameters
@@ -85,87 +205,11 @@ class MLP(Layered):
     def __init__(self, sizes, activation="tanh", loss="logistic_bce", init="uniform_fan_in",
                  dropout=0.0, input_dropout=0.0, dtype="float64", rng=None):
         sizes = tuple(int(s) for s in sizes)
-        if len(sizes) < 2 or min(sizes) < 1:
+        if len(sizes) < 2:
             raise ValueError(f"every layer needs at least one unit, got sizes {sizes}")
-        for p in (dropout, input_dropout):
-            if not 0.0 <= p < 1.0:
-                raise ValueError(f"dropout probability must be in [0, 1), got {p}")
-        self.sizes = sizes
-        self.f = get_activation(activation)
-        self.loss = get_loss(loss)
-        self.dropout = float(dropout)
+        self._setup(sizes, activation, loss, init, dropout, dtype, rng)
+        _check_drop(input_dropout)
         self.input_dropout = float(input_dropout)
-        self.dtype = float_dtype(dtype)
-        rng = np.random.default_rng(rng)
-        init = get_init(init)
-        self.params = {}
-        for l in range(1, len(sizes)):
-            W, b = init(sizes[l], sizes[l - 1], rng, self.dtype)
-            self.params[f"W{l}"], self.params[f"b{l}"] = W, b
-
-    def forward(self, x, rng=None, masks=None):
-        """Training-mode forward pass, DFA Eq. (1)-(3).
-
-        Parameters
-        ----------
-        x : ndarray of shape (n, n_0)
-        rng : numpy.random.Generator, optional
-            Needed only when dropout is on and ``masks`` is not given (draws the masks).
-        masks : list, optional
-            ``fwd.mask`` of an earlier pass: its dropout masks are reused instead of drawn
-            (PEPITA's modulated pass drops the units of the standard pass).
-
-        Returns
-        -------
-        Forward
-        """
-        return self._pass(x, "train", rng, masks)
-
-    def logits(self, x):
-        """Inference pass (no dropout): the output pre-activation ``a_L``, ``(n, n_L)``."""
-        return self._pass(x, "logits").a[-1]
-
-    def hidden(self, x):
-        """Inference pass returning ``[h_1, ..., h_{L-1}]`` (for embeddings and analysis)."""
-        return self._pass(x, "hidden").h[1:-1]
-
-    def _pass(self, x, mode, rng=None, masks=None):
-        """The one forward loop of DFA Eq. (1)-(3), for :meth:`forward` (``mode="train"``:
-        dropout, ``f'(a_l)``, every list filled) and the inference passes (no dropout, no
-        ``f'``; ``"hidden"`` keeps the ``h_l``, ``"logits"`` only ``a_L``)."""
-        L, W, b = self.n_layers, self.W, self.b
-        train = mode == "train"
-        a, h, df, mask = [None], [x], [None], [None]
-        if train and masks is not None:                    # inference: no dropout
-            mask[0] = masks[0]
-        elif train and self.input_dropout > 0:
-            mask[0] = dropout_mask(x.shape, self.input_dropout, rng, self.dtype)
-        if mask[0] is not None:
-            h[0] = x * mask[0]
-        for l in range(1, L + 1):
-            a_l = h[l - 1] @ W[l].T + b[l]                 # DFA Eq. (1)-(3): a_l = W_l h_{l-1} + b_l
-            if mode == "logits":
-                h[l - 1] = None                            # the inference pass keeps one layer
-            if l == L:
-                a.append(a_l)
-                h.append(self.loss.output(a_l) if train else None)   # DFA Eq. (3): y_hat = f_y(a_y)
-                df.append(None)
-                mask.append(None)
-                break
-            h_l = self.f.f(a_l)                            # h_l = f(a_l)
-            if not train:
-                a.append(None), h.append(h_l), df.append(None), mask.append(None)
-                continue
-            df_l = self.f.df(a_l, h_l)                     # f'(a_l), used by Eq. (6)-(9)
-            if masks is not None:
-                m = masks[l]
-            else:
-                m = dropout_mask(h_l.shape, self.dropout, rng, self.dtype) if self.dropout else None
-            if m is not None:
-                h_l = h_l * m
-                df_l = df_l * m
-            a.append(a_l), h.append(h_l), df.append(df_l), mask.append(m)
-        return Forward(a, h, df, mask)
 
     # --- one layer's linear algebra, shared with ConvNet so that a rule is written once ---
     def back(self, l, delta, M):
