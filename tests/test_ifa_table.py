@@ -108,3 +108,16 @@ def test_ifa_reaches_a_few_percent_on_the_digits(digits):
     clf = Classifier(**kw, random_state=0).fit(digits.x_train, digits.y_train)
     assert 1 - clf.score(digits.x_train, digits.y_train) <= 0.01
     assert 1 - clf.score(digits.x_test, digits.y_test) <= 0.06
+
+
+def test_the_mnist5k_entry_is_the_cpu_entry_on_mnist_images():
+    """``dfa-ifa-mnist5k``: the cpu cells of ``dfa-ifa`` (same net, rate, epochs), on mnist5k."""
+    digits_cells = cells("cpu")
+    mnist = {col: (d, kw) for _, col, d, kw in table_settings("dfa-ifa-mnist5k", "cpu")}
+    assert list(mnist) == ["BP", "DFA", "IFA"]
+    for col, (dataset, kw) in mnist.items():
+        assert dataset == "mnist5k" and digits_cells[col][0] == "digits"
+        assert kw == digits_cells[col][1]
+    full = {col: kw for _, col, _, kw in table_settings("dfa-ifa-mnist5k", "full")}
+    assert full == {col: kw for col, (_, kw) in cells("full").items()}
+    assert TABLES["dfa-ifa-mnist5k"].rows[0].paper["IFA"] == "3.9"
