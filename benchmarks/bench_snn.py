@@ -24,10 +24,11 @@ interleaved blocks (round 0 is warm-up); best call and median are reported. A be
 not a test: it asserts nothing.
 
 Usage: ``python benchmarks/bench_snn.py [--quick] [--threads N] [--dtype float64] [--clock cpu]
-[--load] [--json f]`` (default 2 BLAS threads, float32, wall clock). The threads are set as
-:func:`nplearn.train.train` sets them (:func:`nplearn.train.threads.limited`): ``N`` for BLAS,
-and one for Numba's kernels whenever BLAS has more than one (both pools at two threads spin
-against each other on 2 cores).
+[--load] [--json f]`` (default 2 threads, float32, wall clock). The threads are set as
+:func:`nplearn.train.train` sets them for these rules (:func:`nplearn.train.threads.limited`
+with ``halves``): ``N >= 2`` runs the batch's two halves side by side
+(:mod:`nplearn.rules.halves`), BLAS at one thread; ``N = 1`` runs them one after the other.
+The ``gemm`` case is the whole batch's products at one BLAS thread.
 
 ``--load``: instead, a part of an epoch (``--n-train`` samples) of each model through
 :func:`nplearn.train.train`, with the BLAS threads nplearn chooses and with one forced,
@@ -143,7 +144,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="few repetitions (smoke run)")
     ap.add_argument("--threads", type=int, default=2,
-                    help="BLAS threads (default 2); Numba gets 1 when BLAS has more, as in train()")
+                    help="threads (default 2): the two batch halves side by side, BLAS at 1, as in train()")
     ap.add_argument("--dtype", default="float32", choices=("float32", "float64"))
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--clock", default="wall", choices=("wall", "cpu"),
@@ -162,7 +163,7 @@ def main(argv=None):
     dtype = np.dtype(args.dtype)
     out = {"meta": None, "models": {}}
     t_start = time.perf_counter()
-    with limited(args.threads):
+    with limited(args.threads, halves=True):           # the four are row_halves rules
         out["meta"] = meta(args.threads, dtype=dtype.name, batch=args.batch, rounds=rounds,
                            per_round=per_round, numba_threads=numba.get_num_threads(),
                            clock=args.clock)

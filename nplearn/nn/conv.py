@@ -44,7 +44,8 @@ Speed: the matrix products are BLAS's; the memory-bound passes around them (``im
 signature that fills the same preallocated output with the same numbers, bit for bit (no
 fastmath, the same order of additions; ``tests/test_conv.py``). The public functions
 validate, allocate and pick the backend (``backend="numpy"`` runs the twin). The kernels
-split their loops over ``numba.get_num_threads()`` threads.
+are serial and release the GIL: a batch's two halves run them in two threads at once
+(:mod:`nplearn.rules.halves`).
 """
 import numpy as np
 from numba import njit, prange
@@ -425,14 +426,15 @@ def _unpool_numpy(dout, idx, out):
 
 
 # ------------------------------------------------ Numba kernels: the same, loop by loop
-# No fastmath: the same roundings as the twins. prange splits the outer loop over threads.
-# The kernels index C-contiguous arrays through flat views with unsigned offsets (no
+# No fastmath: the same roundings as the twins. Serial and GIL-free (nogil): the parallelism
+# is over rows, two halves of a batch in two threads (nplearn.rules.halves); prange marks
+# the loop whose iterations are independent (in a serial kernel it is range). The kernels index C-contiguous arrays through flat views with unsigned offsets (no
 # negative-index checks, so the inner loops vectorise: 2-4x faster), and never divide per
 # element. Each wrapper below hands a kernel contiguous arrays (a copy if need be).
-_pjit = njit(cache=True, parallel=True, error_model="numpy")
+_kernel = njit(cache=True, nogil=True, error_model="numpy")
 
 
-@_pjit
+@_kernel
 def _im2col_kernel(x, stride, padding, cols_T):
     C, k, _, n, Ho, Wo = cols_T.shape
     H, W = x.shape[2], x.shape[3]
@@ -467,7 +469,7 @@ def _im2col_numba(x, stride, padding, cols_T):
     _im2col_kernel(np.ascontiguousarray(x), stride, padding, cols_T)
 
 
-@_pjit
+@_kernel
 def _col2im_kernel(c, stride, padding, out):
     C, k, _, n, Ho, Wo = c.shape
     H, W = out.shape[2], out.shape[3]
@@ -503,7 +505,7 @@ def _col2im_numba(c, stride, padding, out):
         out[...] = dst
 
 
-@_pjit
+@_kernel
 def _maxpool_nchw(x, size, out, idx):
     n, C, Hp, Wp = out.shape
     H, W = x.shape[2], x.shape[3]
@@ -525,7 +527,7 @@ def _maxpool_nchw(x, size, out, idx):
                 of[o], jf[o] = best, at
 
 
-@_pjit
+@_kernel
 def _maxpool_nhwc(xh, size, out, idx):
     n, C, Hp, Wp = out.shape                                         # xh: (n, H, W, C), channels last
     H, W = xh.shape[1], xh.shape[2]
@@ -554,7 +556,7 @@ def _maxpool_nhwc(xh, size, out, idx):
                     of[o], jf[o] = best[ch], at[ch]
 
 
-@_pjit
+@_kernel
 def _maxpool2_nhwc(xh, out, idx):
     """:func:`_maxpool_nhwc` for 2x2 windows (the default pool): each image's windows are
     worked out channels last (contiguous, vectorised over the channels) into two buffers,
@@ -608,7 +610,7 @@ def _maxpool_numba(x, size, out, idx):
         _maxpool_nchw(np.ascontiguousarray(x), size, out, idx)
 
 
-@_pjit
+@_kernel
 def _unpool_nchw(dout, idx, out):
     n, C, H, W = out.shape
     P = dout.shape[2] * dout.shape[3]
@@ -621,7 +623,7 @@ def _unpool_nchw(dout, idx, out):
             of[base + np.uint64(jf[src + m])] = df[src + m]
 
 
-@_pjit
+@_kernel
 def _unpool_nhwc(dout, idx, out_h):
     n, H, W, C = out_h.shape                                         # channels last
     P = dout.shape[2] * dout.shape[3]
@@ -649,7 +651,7 @@ def _unpool_numba(dout, idx, out):
         out[...] = tmp
 
 
-@_pjit
+@_kernel
 def _add_bias_kernel(a, b):
     R, C = a.shape
     af = a.reshape(-1)
@@ -661,7 +663,7 @@ def _add_bias_kernel(a, b):
                 af[base + c] += b[c]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _col_sums_kernel(a, out):
     R, C = a.shape
     af = a.reshape(-1)

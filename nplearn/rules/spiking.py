@@ -55,8 +55,9 @@ import numpy as np
 from ..nn.conv_geometry import image_shape_for
 from ..nn.init import get_init
 from ..snn import DIGITS_CONV, SpikingConvNet, arctan_surrogate_grad, if_backward, if_forward
+from .halves import in_halves
 from .rule import LearningRule
-from .step_record import put
+from .step_record import direction_key, put
 
 
 class _SpikingRule(LearningRule):
@@ -79,6 +80,9 @@ class _SpikingRule(LearningRule):
                  "update": "SP Sec. VI", "feedback": "SP Eq. (1)"}
     #: Whether the hidden layers' backward pass reads the surrogate ``g'`` (Eq. 17).
     surrogate = True
+    #: :meth:`updates` runs on the batch's two halves (:mod:`nplearn.rules.halves`): with two
+    #: threads, :func:`nplearn.train.threads.limited` runs them side by side, BLAS at one.
+    row_halves = True
 
     def __init__(self, conv=DIGITS_CONV, time_steps=4):
         self.conv = conv
@@ -115,6 +119,26 @@ class _SpikingRule(LearningRule):
         return SpikingConvNet(image_shape, self.conv if conv is None else conv, sizes[1:-1],
                               sizes[-1], threshold=self.threshold, time_steps=self.time_steps,
                               pool=pool, init=init or "he", dtype=dtype, rng=rng)
+
+    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
+        """The directions of :meth:`batch_updates`, computed on the batch's two halves
+        (:func:`~nplearn.rules.halves.in_halves`: two cores at once, the same numbers on one).
+
+        With ``trace`` the whole batch is traced too, for its intermediates, and its
+        directions ``dW_l``, ``db_l`` (and sigprop's ``dS_1``, ``dd_1``) are replaced by the
+        halves' ones, the directions the step applies (the same up to rounding).
+        """
+        g = in_halves(lambda xs, Ys, st: self.batch_updates(model, xs, Ys, stats=st), x, Y, stats)
+        if trace is not None:
+            self.batch_updates(model, x, Y, trace=trace)
+            for name, value in g.items():
+                if direction_key(name) in trace:
+                    trace[direction_key(name)] = -value         # keeps its equation and text
+        return g
+
+    def batch_updates(self, model, x, Y, trace=None, stats=None):
+        """``g`` (name -> batch-mean gradient direction) of one whole batch, written per rule."""
+        raise NotImplementedError
 
     def classifier(self, model, h, Y, g, stats, trace=None):
         """Cross-entropy of ``y = mean_t o^t`` on the classifier's input ``h`` ``(T, n, n_{L-1})``;
@@ -185,7 +209,7 @@ class SpikingBP(_SpikingRule):
 
     name = "snn_bp"
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
+    def batch_updates(self, model, x, Y, trace=None, stats=None):
         caches, _ = model.run(x)
         L, h = model.n_layers, caches[-1]["h"]
         if trace is not None:
@@ -221,7 +245,7 @@ class SpikingShallow(_SpikingRule):
     name = "snn_shallow"
     surrogate = False                  # nothing is back-propagated into the hidden layers
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
+    def batch_updates(self, model, x, Y, trace=None, stats=None):
         caches, _ = model.run(x)
         if trace is not None:
             self.trace_input(trace, model, x, Y)
@@ -270,7 +294,7 @@ class SpikingSigprop(_SpikingRule):
         """The target generator ``{"S1", "d1"}``, trained by layer 1's loss."""
         return dict(self.B_)
 
-    def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
+    def batch_updates(self, model, x, Y, trace=None, stats=None):
         n, m, T, theta = x.shape[0], Y.shape[1], model.time_steps, model.threshold
         voltage = self.mode == "voltage"
         S, d = self.B_["S1"], self.B_["d1"]

@@ -368,13 +368,15 @@ def _if_backward_numpy(v, s, has_s, c, ds, has_ds, dv, has_dv, surrogate, da):
 
 
 # ---------------------------------------- Numba kernels: the same, one unit at a time
-# No fastmath, constants in the arrays' dtype: the twins' roundings. Parallel over chunks
-# of units; unsigned indices skip the negative-index checks (4x faster inner loops).
-_pjit = njit(cache=True, parallel=True, error_model="numpy")
+# No fastmath, constants in the arrays' dtype: the twins' roundings. Serial and GIL-free
+# (nogil), so two halves of a batch run in two threads (nplearn.rules.halves); prange marks
+# the independent chunks of units (range in a serial kernel). Unsigned indices skip the
+# negative-index checks (4x faster inner loops).
+_kernel = njit(cache=True, nogil=True, error_model="numpy")
 _CHUNK = 4096
 
 
-@_pjit
+@_kernel
 def _if_forward_numba(a, c, v, s, store_s):
     theta, one, zero = c[0], c[1], c[1] - c[1]
     T, P = v.shape
@@ -399,7 +401,7 @@ def _if_forward_numba(a, c, v, s, store_s):
                     u[p] = x * (one - f)
 
 
-@_pjit
+@_kernel
 def _if_backward_numba(v, s, has_s, c, ds, has_ds, dv, has_dv, surrogate, da):
     theta, one, pi, zero = c[0], c[1], c[2], c[1] - c[1]
     T, P = v.shape
@@ -435,7 +437,7 @@ def _if_backward_numba(v, s, has_s, c, ds, has_ds, dv, has_dv, surrogate, da):
                 da[t, lo:lo + m] = steps[t]
 
 
-@_pjit
+@_kernel
 def _spike_maxpool_numba(vh, c, size, out, idx):
     theta, one, zero = c[0], c[1], c[1] - c[1]
     n, C, Hp, Wp = out.shape                                       # vh: (n, H, W, C), channels last
@@ -463,7 +465,7 @@ def _spike_maxpool_numba(vh, c, size, out, idx):
                     of[o], jf[o] = best[ch], at[ch]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _pool2_image(vf, src, H, W, theta, ob, ib, of, jf, dst, C, Hp, Wp):
     """The 2x2 spike pooling of one image: its channels-last voltages ``vf[src:]`` ->
     ``of[dst:]``, ``jf[dst:]`` channels first, through the buffers ``ob``, ``ib``."""
@@ -491,7 +493,7 @@ def _pool2_image(vf, src, H, W, theta, ob, ib, of, jf, dst, C, Hp, Wp):
             jf[dst + ch * P + p] = ib[p * uC + ch]
 
 
-@_pjit
+@_kernel
 def _spike_maxpool2_numba(vh, c, out, idx):
     """:func:`_spike_maxpool_numba` for 2x2 windows, the default: each image's windows are
     worked out channels last (contiguous, vectorised over the channels, no branches) into
@@ -506,7 +508,7 @@ def _spike_maxpool2_numba(vh, c, out, idx):
                      np.uint64(b * C * Hp * Wp), C, Hp, Wp)
 
 
-@_pjit
+@_kernel
 def _if_forward_pool2_numba(a, c, v, out, idx):
     """:func:`_if_forward_numba` (``spikes=False``) and :func:`_spike_maxpool2_numba` of
     every step, one image at a time: each step's voltages are pooled while in cache. ``a``
@@ -533,7 +535,7 @@ def _if_forward_pool2_numba(a, c, v, out, idx):
                          np.uint64((t * n + b) * C * Hp * Wp), C, Hp, Wp)
 
 
-@_pjit
+@_kernel
 def _if_backward_pooled_numba(vh, c, dh, idx, surrogate, as_dv, da):
     """:func:`_if_backward_numba` with ``ds`` (or, ``as_dv``, ``dv``) un-pooled per image into
     a buffer, ``s`` from ``v``: the same operations on every unit, in the same order."""

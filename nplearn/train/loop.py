@@ -184,7 +184,9 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
         Continue this history (``partial_fit``).
     blas_threads : int, optional
         BLAS threads during the run; ``None``: chosen from the problem size
-        (:func:`nplearn.train.threads.blas_threads`).
+        (:func:`nplearn.train.threads.blas_threads`). For a rule with ``row_halves`` (the spiking
+        rules) they are the threads of its batch halves instead, BLAS at one
+        (:func:`nplearn.train.threads.limited`).
     bound : float
         Divergence bound on the magnitude of every parameter entry
         (:data:`nplearn.train.divergence.PARAM_BOUND`).
@@ -222,7 +224,8 @@ def train(model, rule, optimizer, X, y, *, epochs=20, batch_size=64, schedule=No
                        step=optimizer.t, n_batches=-(-X.shape[0] // batch_size))
     if blas_threads is None:
         blas_threads = choose_threads(model, batch_size)
-    with limited(blas_threads), np.errstate(over="ignore", invalid="ignore"):
+    with limited(blas_threads, getattr(rule, "row_halves", False)), \
+            np.errstate(over="ignore", invalid="ignore"):
         _call(callbacks, "on_train_begin", state)
         bar = tqdm(range(epochs), desc=f"{rule.name}", unit="epoch", disable=_quiet(progress),
                    leave=False)

@@ -18,12 +18,13 @@ more threads than the BLAS library is already allowed (an outer ``threadpool_lim
 
 The spiking net runs its layers above the first on ``T n`` rows (every time step's spikes
 at once), and :func:`largest_product_flop` counts them: its second conv layer at 1x28x28,
-``T = 4``, batch 128 is a 0.92 GFLOP product, so it gets two threads. Measured on an idle
-2-core Xeon (2026-12-03, ``benchmarks/bench_snn.py --load``, 2,560 samples through
-``train``, medians of 3): two threads were 1.10-1.21x faster than one for the four Table V
-models alone, and slowed 1.9-2.4x beside one other CPU-bound process (one thread: 1.0-1.1x).
-The numbers do not depend on the choice: three snn_bp steps (float32) at one and at two
-threads gave bit-equal weights.
+``T = 4``, batch 128 is a 0.92 GFLOP product, so it gets two threads. The spiking rules
+(``row_halves``) spend them differently: :func:`limited` gives BLAS one thread and runs the
+batch's two halves side by side (:mod:`nplearn.rules.halves`). Measured on an idle 2-core
+Xeon (2026-12-03, ``benchmarks/bench_snn.py``, batch 128, float32): 1.6-1.9x the one-thread
+step (two BLAS threads on the whole batch: 1.0-1.4x), and 1.4-1.7x slower beside one other
+CPU-bound process (two BLAS threads: 1.9-2.4x). The numbers do not depend on the threads:
+the halves are computed on one thread too, one after the other.
 """
 import contextlib
 import functools
@@ -94,9 +95,14 @@ def blas_threads(model, batch_size, available=None):
 
 
 @contextlib.contextmanager
-def limited(n_threads):
+def limited(n_threads, halves=False):
     """Context manager: the BLAS libraries use ``n_threads`` threads inside it, and Numba's
     parallel kernels one thread.
+
+    With ``halves`` (a rule with ``row_halves``, whose updates run on the two halves of the
+    batch, :mod:`nplearn.rules.halves`), the threads go to the halves instead: BLAS gets one,
+    and the halves run side by side when ``n_threads >= 2``. Measured on an idle 2-core Xeon
+    (2026-12-03, ``benchmarks/bench_snn.py``): see ``benchmarks/README.md``, spiking network.
 
     Never both pools at two threads: on 2 cores their idle threads spin while the other
     pool works. Measured on an idle 2-core machine (2026-12-02, one ``snn_bp`` training step,
@@ -105,10 +111,13 @@ def limited(n_threads):
     share of every step, so the threads go to BLAS.
     """
     import numba
+
+    from ..rules.halves import side_by_side
     before = numba.get_num_threads()
     numba.set_num_threads(1)
+    blas, rows = (1, n_threads) if halves else (n_threads, 1)
     try:
-        with _controller().limit(limits=int(n_threads), user_api="blas"):
+        with _controller().limit(limits=int(blas), user_api="blas"), side_by_side(rows):
             yield
     finally:
         numba.set_num_threads(before)
