@@ -15,7 +15,7 @@ kernel they call releases the GIL (NumPy's products and loops, the Numba kernels
 
 Why: the spiking net's step is many mid-sized products and element-wise kernels, which a
 second BLAS thread speeds up by 1.1-1.2x (``benchmarks/README.md``, spiking network); two
-halves on two cores with one BLAS thread each: 1.5-1.7x.
+halves on two cores with one BLAS thread each: 1.6-2.0x (2026-12-03, idle Xeon).
 """
 import contextlib
 import contextvars

@@ -21,10 +21,11 @@ at once), and :func:`largest_product_flop` counts them: its second conv layer at
 ``T = 4``, batch 128 is a 0.92 GFLOP product, so it gets two threads. The spiking rules
 (``row_halves``) spend them differently: :func:`limited` gives BLAS one thread and runs the
 batch's two halves side by side (:mod:`nplearn.rules.halves`). Measured on an idle 2-core
-Xeon (2026-12-03, ``benchmarks/bench_snn.py``, batch 128, float32): 1.6-1.9x the one-thread
-step (two BLAS threads on the whole batch: 1.0-1.4x), and 1.4-1.7x slower beside one other
-CPU-bound process (two BLAS threads: 1.9-2.4x). The numbers do not depend on the threads:
-the halves are computed on one thread too, one after the other.
+Xeon (2026-12-03, ``benchmarks/bench_snn.py``, batch 128, float32): the halves side by
+side ran the step 1.6-2.0x faster than one thread (two BLAS threads on the whole batch:
+1.0-1.4x), and slowed 1.4-1.7x beside one other CPU-bound process (two BLAS threads:
+1.9-2.4x). The numbers do not depend on the threads: the halves are computed on one
+thread too, one after the other.
 """
 import contextlib
 import functools
