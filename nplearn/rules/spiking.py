@@ -121,7 +121,8 @@ class _SpikingRule(LearningRule):
                               pool=pool, init=init or "he", dtype=dtype, rng=rng)
 
     def updates(self, model, x, Y, rng=None, trace=None, stats=None, idx=None, loop=0):
-        """The directions of :meth:`batch_updates`, computed on the batch's two halves
+        """The directions of the rule's own ``batch_updates(model, x, Y, trace, stats)`` (``g``,
+        name -> batch-mean direction, of one whole batch), computed on the batch's two halves
         (:func:`~nplearn.rules.halves.in_halves`: two cores at once, the same numbers on one).
 
         With ``trace`` the whole batch is traced too, for its intermediates, and its
@@ -135,10 +136,6 @@ class _SpikingRule(LearningRule):
                 if direction_key(name) in trace:
                     trace[direction_key(name)] = -value         # keeps its equation and text
         return g
-
-    def batch_updates(self, model, x, Y, trace=None, stats=None):
-        """``g`` (name -> batch-mean gradient direction) of one whole batch, written per rule."""
-        raise NotImplementedError
 
     def classifier(self, model, h, Y, g, stats, trace=None):
         """Cross-entropy of ``y = mean_t o^t`` on the classifier's input ``h`` ``(T, n, n_{L-1})``;
